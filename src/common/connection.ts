@@ -1,0 +1,121 @@
+import { Cursor, type EntityManager, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { topLevelError } from './errors';
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
+
+@ObjectType({ description: 'Where a page stands in its list (Relay).' })
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean)
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `How many items, ${DEFAULT_PAGE_SIZE} when omitted, at most ${MAX_PAGE_SIZE}.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The `endCursor` of the previous page.' })
+  after?: string | null;
+}
+
+export interface ConnectionShape<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
+export function connectionTypes<T extends ClassType>(name: string, nodeType: T) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String)
+    cursor!: string;
+
+    @Field(() => nodeType)
+    node!: InstanceType<T>;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class Connection {
+    @Field(() => [Edge])
+    edges!: Edge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'How many items the whole list holds.' })
+    totalCount!: number;
+  }
+
+  return { Edge, Connection };
+}
+
+/** Validates `first`: a missing value is the default; out of range is an error, never clamped. */
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw topLevelError('BAD_USER_INPUT', `"first" must be between 0 and ${MAX_PAGE_SIZE}; got ${first}`);
+  }
+  return first;
+}
+
+/** Validates a cursor's shape before it reaches a query. */
+export function checkCursor(after: string | null | undefined, keys: number): string | undefined {
+  if (after === null || after === undefined) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = after.length <= 1024 ? Cursor.decode(after) : undefined;
+  } catch {
+    decoded = undefined;
+  }
+  const valid =
+    Array.isArray(decoded) &&
+    decoded.length === keys &&
+    decoded.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || v instanceof Date);
+  if (!valid) throw topLevelError('BAD_USER_INPUT', '"after" is not a cursor from this list');
+  return after;
+}
+
+/**
+ * One keyset page of entities (never OFFSET), ordered by `orderBy` with the
+ * primary key last so the order is total.
+ */
+export async function keysetPage<T extends { id: number }>(
+  em: EntityManager,
+  entity: ClassType<T>,
+  where: FilterQuery<T>,
+  args: PageArgs,
+  orderBy: QueryOrderMap<T> = {} as QueryOrderMap<T>,
+): Promise<ConnectionShape<T>> {
+  const first = pageSize(args.first);
+  const order = { ...orderBy, id: 'asc' } as QueryOrderMap<T>;
+  const after = checkCursor(args.after, Object.keys(order).length);
+  const cursor = await em.findByCursor(entity, where, {
+    first,
+    ...(after ? { after } : {}),
+    orderBy: order,
+    includeCount: true,
+  } as never);
+  const items = cursor.items as T[];
+  return {
+    edges: items.map((node) => ({ cursor: cursor.from(node as never), node })),
+    pageInfo: {
+      hasNextPage: cursor.hasNextPage,
+      hasPreviousPage: Boolean(after),
+      startCursor: cursor.startCursor,
+      endCursor: cursor.endCursor,
+    },
+    totalCount: cursor.totalCount as number,
+  };
+}

@@ -1,0 +1,80 @@
+import { Field, FieldResolver, ID, InterfaceType, Resolver, Root } from 'type-graphql';
+import type { Context } from './context';
+import { toGlobalId } from './global-id';
+
+type EntityClass = abstract new (...args: never[]) => object;
+
+interface NodeKind {
+  typeName: string;
+  entity: EntityClass;
+  /** Loads the object by key if the viewer may see it; null otherwise. */
+  load(ctx: Context, key: number): Promise<object | null>;
+}
+
+const byTypeName = new Map<string, NodeKind>();
+const byEntity = new Map<EntityClass, NodeKind>();
+
+/** Makes an entity reachable through `node(id:)` and gives it its GraphQL type name. */
+export function registerNode(kind: NodeKind): void {
+  byTypeName.set(kind.typeName, kind);
+  byEntity.set(kind.entity, kind);
+}
+
+export function nodeKind(typeName: string): NodeKind | undefined {
+  return byTypeName.get(typeName);
+}
+
+/** The GraphQL type name of an entity instance. */
+export function typeNameOf(value: object): string {
+  let proto: object | null = Object.getPrototypeOf(value);
+  while (proto) {
+    const kind = byEntity.get(proto.constructor as EntityClass);
+    if (kind) return kind.typeName;
+    proto = Object.getPrototypeOf(proto);
+  }
+  throw new Error(`No GraphQL node type is registered for ${value.constructor.name}`);
+}
+
+export function globalIdOf(value: { id: number }): string {
+  return toGlobalId(typeNameOf(value), value.id);
+}
+
+@InterfaceType('Node', {
+  description: 'An object with an opaque global id, fetchable with `node(id:)`.',
+  resolveType: (value: object) => typeNameOf(value),
+})
+export abstract class NodeInterface {
+  @Field(() => ID, { description: 'Opaque global id.' })
+  id!: string;
+}
+
+@InterfaceType('Actor', {
+  description: 'Someone who does things: an agent or an end user.',
+  resolveType: (value: object) => typeNameOf(value),
+})
+export abstract class ActorInterface {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+}
+
+/** Every Node's `id` is its global id, computed from the entity's type and key. */
+@Resolver(() => NodeInterface)
+export class NodeIdResolver {
+  @FieldResolver(() => ID)
+  id(@Root() root: { id: number }): string {
+    return globalIdOf(root);
+  }
+}
+
+@Resolver(() => ActorInterface)
+export class ActorIdResolver {
+  @FieldResolver(() => ID)
+  id(@Root() root: { id: number }): string {
+    return globalIdOf(root);
+  }
+}
+
+export type { Context };

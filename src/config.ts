@@ -1,0 +1,120 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one validated, frozen configuration object. Every environment variable
+ * DeskQL reads is declared here; `loadConfig` reports every problem at once.
+ */
+const booleanFlag = z
+  .enum(['0', '1', 'true', 'false'], { message: 'must be 0, 1, true or false' })
+  .transform((v) => v === '1' || v === 'true');
+
+const positiveInt = (max: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(max, { message: `must be at most ${max}` });
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be between 0 and 65535' })
+    .max(65535, { message: 'must be between 0 and 65535' })
+    .default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DESKQL_DATA_DIR: z.string().min(1, { message: 'must not be empty' }).default('./.deskql'),
+  DESKQL_ADMIN_EMAIL: z.email({ message: 'must be an email address' }).default('admin@example.com'),
+  DESKQL_ADMIN_PASSWORD: z
+    .string()
+    .min(10, { message: 'must be at least 10 characters' })
+    .max(200, { message: 'must be at most 200 characters' })
+    .optional(),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { message: 'must be development, production or test' })
+    .default('development'),
+  DESKQL_INTROSPECTION: booleanFlag.optional(),
+  DESKQL_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .optional(),
+  DESKQL_SESSION_TTL_HOURS: positiveInt(24 * 365).default(24 * 7),
+  DESKQL_LOGIN_MAX_FAILURES: positiveInt(1000).default(10),
+  DESKQL_LOGIN_WINDOW_MINUTES: positiveInt(24 * 60).default(15),
+  DESKQL_MAX_BODY_BYTES: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
+  DESKQL_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(10_000).default(100),
+  DESKQL_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL server URL; undefined means the embedded PGlite database. */
+  readonly databaseUrl: string | undefined;
+  /** Folder of the embedded database and stored files. `:memory:` keeps the embedded database in memory (tests). */
+  readonly dataDir: string;
+  readonly adminEmail: string;
+  readonly adminPassword: string | undefined;
+  readonly production: boolean;
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly introspection: boolean;
+  readonly logLevel: string;
+  readonly sessionTtlMs: number;
+  readonly loginMaxFailures: number;
+  readonly loginWindowMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxSubscriptionsPerSocket: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Validates the environment. Empty strings count as unset, as shells often export them. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    // Name the variable and the rule, never the value: it may be a secret.
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    return { ok: false, problems };
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const dataDir = e.DESKQL_DATA_DIR === ':memory:' ? ':memory:' : path.resolve(e.DESKQL_DATA_DIR);
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    adminEmail: e.DESKQL_ADMIN_EMAIL.toLowerCase(),
+    adminPassword: e.DESKQL_ADMIN_PASSWORD,
+    production,
+    nodeEnv: e.NODE_ENV,
+    introspection: e.DESKQL_INTROSPECTION ?? !production,
+    logLevel: e.DESKQL_LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    sessionTtlMs: e.DESKQL_SESSION_TTL_HOURS * 3600_000,
+    loginMaxFailures: e.DESKQL_LOGIN_MAX_FAILURES,
+    loginWindowMs: e.DESKQL_LOGIN_WINDOW_MINUTES * 60_000,
+    maxBodyBytes: e.DESKQL_MAX_BODY_BYTES,
+    maxSubscriptionsPerSocket: e.DESKQL_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    shutdownTimeoutMs: e.DESKQL_SHUTDOWN_TIMEOUT_MS,
+  };
+  return { ok: true, config: Object.freeze(config) };
+}
+
+/** Test and script helper: a config from explicit overrides on top of defaults. */
+export function configFrom(env: NodeJS.ProcessEnv): Config {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`invalid config: ${result.problems.join('; ')}`);
+  return result.config;
+}

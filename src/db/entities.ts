@@ -1,0 +1,26 @@
+import { AuthToken } from '../modules/auth/auth-token.entity';
+import { Agent } from '../modules/directory/agent.entity';
+import { Department } from '../modules/directory/department.entity';
+import { DepartmentAccess } from '../modules/directory/department-access.entity';
+import { EndUser } from '../modules/directory/end-user.entity';
+import { Organization } from '../modules/directory/organization.entity';
+import { Role } from '../modules/directory/role.entity';
+import { Team } from '../modules/directory/team.entity';
+import { SlaPlan } from '../modules/sla/sla-plan.entity';
+import { Priority } from '../modules/tickets/priority.entity';
+import { TicketStatus } from '../modules/tickets/ticket-status.entity';
+
+/** Every entity, listed explicitly (no folder scanning: the same list in the server, tests and scripts). */
+export const entities = [
+  Role,
+  Department,
+  Agent,
+  DepartmentAccess,
+  Team,
+  Organization,
+  EndUser,
+  AuthToken,
+  TicketStatus,
+  Priority,
+  SlaPlan,
+];

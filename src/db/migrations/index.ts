@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127022523 } from './Migration20261127022523';
+
+/** Every migration, in order. `npm run migration:create` appends to this list. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261127022523', class: Migration20261127022523 },
+];

@@ -1,0 +1,89 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { DataloaderType, type Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type * as PGliteModule from 'mikro-orm-pglite' with { 'resolution-mode': 'import' };
+import type { Config } from '../config';
+import { entities } from './entities';
+import { migrationsList } from './migrations';
+
+// The driver ships an ESM type declaration but also a CommonJS build, which `require` loads.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { PGliteDriver } = require('mikro-orm-pglite') as typeof PGliteModule;
+
+export type Orm = MikroORM;
+
+export interface Database {
+  orm: MikroORM;
+  /** Which engine serves the data. */
+  engine: 'pglite' | 'postgresql';
+  close(): Promise<void>;
+}
+
+function baseOptions(): Options {
+  return {
+    entities,
+    discovery: { requireEntitiesArray: true },
+    // Batch every reference and collection load (DESIGN convention 11).
+    dataloader: DataloaderType.ALL,
+    forceUtcTimezone: true,
+    // The global EntityManager must never be used by operations: each gets a fork.
+    allowGlobalContext: false,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      tableName: 'mikro_orm_migrations',
+      silent: true,
+    },
+  };
+}
+
+/** Opens the database of the config: PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, debug = false): Promise<Database> {
+  if (config.databaseUrl) {
+    const orm = await MikroORM.init<PostgreSqlDriver>({
+      ...(baseOptions() as Options<PostgreSqlDriver>),
+      driver: PostgreSqlDriver,
+      clientUrl: config.databaseUrl,
+      pool: { min: 0, max: 10 },
+      debug,
+    });
+    return { orm, engine: 'postgresql', close: () => orm.close(true) };
+  }
+  // Create PGlite ourselves so the data lives on disk (the driver's own instance is in-memory).
+  let pglite: PGlite;
+  if (config.dataDir === ':memory:') {
+    pglite = new PGlite();
+  } else {
+    const dir = path.join(config.dataDir, 'db');
+    fs.mkdirSync(dir, { recursive: true });
+    pglite = new PGlite(dir);
+  }
+  await pglite.waitReady;
+  // PGliteDriver extends the PostgreSQL driver: the same SQL entity manager.
+  const orm = (await MikroORM.init({
+    ...baseOptions(),
+    driver: PGliteDriver,
+    dbName: 'postgres',
+    driverOptions: { connection: { pglite: () => pglite } },
+    debug,
+  } as Options)) as unknown as MikroORM;
+  return {
+    orm,
+    engine: 'pglite',
+    close: async () => {
+      await orm.close(true);
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** Applies pending migrations; the same migrations serve both engines. */
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.getMigrator().up();
+}

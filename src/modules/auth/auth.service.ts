@@ -1,0 +1,187 @@
+import { type EntityManager, ref } from '@mikro-orm/core';
+import type { Context, Viewer } from '../../common/context';
+import { ErrorCode, fail, Problems, unauthenticated } from '../../common/errors';
+import { lookup } from '../../common/lookup';
+import { cleanName } from '../../common/validate';
+import { Agent } from '../directory/agent.entity';
+import { EndUser } from '../directory/end-user.entity';
+import { AuthToken, TokenKind } from './auth-token.entity';
+import { decoyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from './password';
+import { newSecret, PREFIX, secretHash } from './secrets';
+
+const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,200})$/i;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Turns an Authorization header value into a viewer. No header: anonymous
+ * (null). A header that is malformed, unknown, expired or revoked, or whose
+ * person is inactive: UNAUTHENTICATED — never silently anonymous.
+ */
+export async function authenticate(em: EntityManager, authorization: string | undefined | null): Promise<Viewer | null> {
+  if (authorization === undefined || authorization === null || authorization.trim() === '') return null;
+  const match = BEARER.exec(authorization.trim());
+  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"', 401);
+  const token = await em.findOne(AuthToken, { secretHash: secretHash(match[1]!) }, { populate: ['agent', 'endUser'] });
+  const now = new Date();
+  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
+    throw unauthenticated('The token is invalid, expired or revoked', 401);
+  }
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(AuthToken, { id: token.id }, { lastUsedAt: now });
+  }
+  const agent = token.agent?.getEntity();
+  if (agent) {
+    if (!agent.isActive) throw unauthenticated('The account is inactive', 401);
+    return { kind: 'agent', agent, tokenId: token.id, via: token.kind === TokenKind.API_KEY ? 'apiKey' : 'session' };
+  }
+  const user = token.endUser?.getEntity();
+  if (user) {
+    if (!user.isActive) throw unauthenticated('The account is inactive', 401);
+    return { kind: 'endUser', user, tokenId: token.id, ticketScope: token.ticketScope };
+  }
+  throw unauthenticated('The token is invalid, expired or revoked', 401);
+}
+
+export interface LoginResult {
+  token: string;
+  expiresAt: Date;
+  viewer: Agent | EndUser;
+}
+
+const INVALID_LOGIN = 'Email or password is incorrect';
+
+/** Logs in an agent or end user with email and password; a new session token each time. */
+export async function login(ctx: Context, emailInput: string, password: string): Promise<LoginResult> {
+  const email = emailInput.trim().toLowerCase();
+  const keys = { email: [`email:${email}`], address: [`ip:${ctx.ip}`] };
+  const limits = ctx.services.loginLimits;
+  if (limits.byEmail.isBlocked(keys.email) || limits.byAddress.isBlocked(keys.address)) {
+    fail(ErrorCode.RATE_LIMITED, 'Too many failed logins; try again later');
+  }
+  const delay = Math.max(limits.byEmail.delayMs(keys.email), limits.byAddress.delayMs(keys.address));
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+
+  const em = ctx.em;
+  const agent = email.length <= 320 ? await em.findOne(Agent, { email }, { populate: ['passwordHash'] }) : null;
+  const user = agent || email.length > 320 ? null : await em.findOne(EndUser, { email }, { populate: ['passwordHash'] });
+  const person = agent ?? user;
+  // Verify against a decoy hash when the person is unknown, so timing does not tell which part was wrong.
+  const ok =
+    password.length <= PASSWORD_MAX &&
+    (await verifyPassword(person?.passwordHash ?? (await decoyHash()), password)) &&
+    person !== null &&
+    person.isActive;
+  if (!ok) {
+    limits.byEmail.recordFailure(keys.email);
+    limits.byAddress.recordFailure(keys.address);
+    fail(ErrorCode.BAD_USER_INPUT, INVALID_LOGIN);
+  }
+  limits.byEmail.recordSuccess(keys.email);
+  const token = newSecret(PREFIX.SESSION);
+  const expiresAt = new Date(Date.now() + ctx.config.sessionTtlMs);
+  em.create(AuthToken, {
+    kind: TokenKind.SESSION,
+    secretHash: secretHash(token),
+    agent: agent ? ref(agent) : null,
+    endUser: user ? ref(user) : null,
+    expiresAt,
+  });
+  await em.flush();
+  return { token, expiresAt, viewer: person! };
+}
+
+/** Revokes the token the request came with. */
+export async function logout(ctx: Context): Promise<void> {
+  if (!ctx.viewer) return;
+  await ctx.em.nativeUpdate(AuthToken, { id: ctx.viewer.tokenId, revokedAt: null }, { revokedAt: new Date() });
+}
+
+/** Signs a person out everywhere (password change, deactivation). API keys of an agent are kept unless `includeApiKeys`. */
+export async function revokeAllTokensOf(
+  em: EntityManager,
+  who: { agentId?: number; endUserId?: number },
+  options: { exceptTokenId?: number; includeApiKeys?: boolean } = {},
+): Promise<void> {
+  const where: Record<string, unknown> = { revokedAt: null };
+  if (who.agentId) where.agent = who.agentId;
+  if (who.endUserId) where.endUser = who.endUserId;
+  if (!options.includeApiKeys) where.kind = { $ne: TokenKind.API_KEY };
+  if (options.exceptTokenId) where.id = { $ne: options.exceptTokenId };
+  await em.nativeUpdate(AuthToken, where, { revokedAt: new Date() });
+}
+
+/** Changes the viewer's own password: every other session is revoked, a fresh token returned. */
+export async function changePassword(ctx: Context, current: string, next: string): Promise<LoginResult> {
+  const viewer = ctx.viewer;
+  if (!viewer || (viewer.kind === 'endUser' && viewer.ticketScope !== null)) throw unauthenticated();
+  if (viewer.kind === 'agent' && viewer.via === 'apiKey') fail(ErrorCode.FORBIDDEN, 'An API key cannot change a password');
+  return ctx.em.transactional(async (em) => {
+    const person =
+      viewer.kind === 'agent'
+        ? await em.findOneOrFail(Agent, viewer.agent.id, { populate: ['passwordHash'] })
+        : await em.findOneOrFail(EndUser, viewer.user.id, { populate: ['passwordHash'] });
+    const problems = new Problems();
+    if (!person.passwordHash || !(await verifyPassword(person.passwordHash, current))) {
+      problems.add(ErrorCode.BAD_USER_INPUT, 'The current password is incorrect', 'currentPassword');
+    }
+    if (next.length < PASSWORD_MIN || next.length > PASSWORD_MAX) {
+      problems.add(ErrorCode.BAD_USER_INPUT, `The new password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, 'newPassword');
+    }
+    problems.throwIfAny();
+    person.passwordHash = await hashPassword(next);
+    const who = viewer.kind === 'agent' ? { agentId: person.id } : { endUserId: person.id };
+    await revokeAllTokensOf(em, who);
+    const token = newSecret(PREFIX.SESSION);
+    const expiresAt = new Date(Date.now() + ctx.config.sessionTtlMs);
+    em.create(AuthToken, {
+      kind: TokenKind.SESSION,
+      secretHash: secretHash(token),
+      agent: viewer.kind === 'agent' ? ref(Agent, person.id) : null,
+      endUser: viewer.kind === 'endUser' ? ref(EndUser, person.id) : null,
+      expiresAt,
+    });
+    await em.flush();
+    return { token, expiresAt, viewer: person };
+  });
+}
+
+export interface NewApiKey {
+  apiKey: AuthToken;
+  secret: string;
+}
+
+/** An API key acting as the named agent; the secret is shown once. */
+export function createApiKey(ctx: Context, input: { agentId: string; name: string; expiresAt?: Date | null }): Promise<NewApiKey> {
+  return ctx.em.transactional(async (em) => {
+    const problems = new Problems();
+    const name = cleanName(problems, input.name, 'name');
+    const agent = await lookup(em, Agent, 'Agent', input.agentId, 'agentId', problems);
+    if (agent && !agent.isActive) problems.add(ErrorCode.BAD_USER_INPUT, 'The agent is inactive', 'agentId');
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+      problems.add(ErrorCode.BAD_USER_INPUT, 'expiresAt must be in the future', 'expiresAt');
+    }
+    problems.throwIfAny();
+    const secret = newSecret(PREFIX.API_KEY);
+    const apiKey = em.create(AuthToken, {
+      kind: TokenKind.API_KEY,
+      secretHash: secretHash(secret),
+      name,
+      agent: ref(agent!),
+      expiresAt: input.expiresAt ?? null,
+    });
+    await em.flush();
+    return { apiKey, secret };
+  });
+}
+
+export function revokeApiKey(ctx: Context, apiKeyId: string): Promise<AuthToken> {
+  return ctx.em.transactional(async (em) => {
+    const problems = new Problems();
+    const key = await lookup(em, AuthToken, 'ApiKey', apiKeyId, 'apiKeyId', problems);
+    if (key && key.kind !== TokenKind.API_KEY) problems.add(ErrorCode.NOT_FOUND, 'ApiKey not found', 'apiKeyId');
+    problems.throwIfAny();
+    key!.revokedAt ??= new Date();
+    await em.flush();
+    return key!;
+  });
+}

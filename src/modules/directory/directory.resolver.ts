@@ -1,0 +1,331 @@
+import DataLoader from 'dataloader';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../common/access';
+import { PageArgs, keysetPage, type ConnectionShape } from '../../common/connection';
+import { memo, type Context } from '../../common/context';
+import { payload, topLevelError } from '../../common/errors';
+import { DeletePayload, payloadType } from '../../common/payloads';
+import { EmailAddressScalar } from '../../common/scalars';
+import { SlaPlanType } from '../sla/sla.type';
+import type { SlaPlan } from '../sla/sla-plan.entity';
+import { Agent } from './agent.entity';
+import { Department } from './department.entity';
+import type { DepartmentAccess } from './department-access.entity';
+import * as directory from './directory.service';
+import {
+  CreateAgentInput,
+  CreateDepartmentInput,
+  CreateEndUserInput,
+  CreateOrganizationInput,
+  CreateRoleInput,
+  CreateTeamInput,
+  DeleteInput,
+  UpdateAgentInput,
+  UpdateDepartmentInput,
+  UpdateEndUserInput,
+  UpdateOrganizationInput,
+  UpdateRoleInput,
+  UpdateTeamInput,
+} from './directory.inputs';
+import {
+  AgentConnection,
+  AgentType,
+  DepartmentAccessType,
+  DepartmentType,
+  EndUserConnection,
+  EndUserType,
+  OrganizationConnection,
+  OrganizationType,
+  RoleType,
+  TeamType,
+} from './directory.type';
+import { EndUser } from './end-user.entity';
+import { Organization } from './organization.entity';
+import { PERMISSIONS } from './permissions';
+import { Role } from './role.entity';
+import { Team } from './team.entity';
+import './directory.nodes';
+
+const CreateDepartmentPayload = payloadType('CreateDepartmentPayload', 'department', DepartmentType);
+const UpdateDepartmentPayload = payloadType('UpdateDepartmentPayload', 'department', DepartmentType);
+const CreateRolePayload = payloadType('CreateRolePayload', 'role', RoleType);
+const UpdateRolePayload = payloadType('UpdateRolePayload', 'role', RoleType);
+const CreateTeamPayload = payloadType('CreateTeamPayload', 'team', TeamType);
+const UpdateTeamPayload = payloadType('UpdateTeamPayload', 'team', TeamType);
+const CreateAgentPayload = payloadType('CreateAgentPayload', 'agent', AgentType);
+const UpdateAgentPayload = payloadType('UpdateAgentPayload', 'agent', AgentType);
+const CreateOrganizationPayload = payloadType('CreateOrganizationPayload', 'organization', OrganizationType);
+const UpdateOrganizationPayload = payloadType('UpdateOrganizationPayload', 'organization', OrganizationType);
+const CreateEndUserPayload = payloadType('CreateEndUserPayload', 'endUser', EndUserType);
+const UpdateEndUserPayload = payloadType('UpdateEndUserPayload', 'endUser', EndUserType);
+
+type Result = Promise<object>;
+const deleted = (work: Promise<string>) => payload(async () => ({ deletedId: await work }));
+
+@Resolver()
+export class DirectoryResolver {
+  @Query(() => [DepartmentType], { description: 'Every department, by name.' })
+  @Access('authenticated')
+  departments(@Ctx() ctx: Context): Promise<Department[]> {
+    return ctx.em.find(Department, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  @Query(() => [TeamType], { description: 'Every team, by name.' })
+  @Access('agent')
+  teams(@Ctx() ctx: Context): Promise<Team[]> {
+    return ctx.em.find(Team, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  @Query(() => [RoleType], { description: 'Every role, by name.' })
+  @Access('agent')
+  roles(@Ctx() ctx: Context): Promise<Role[]> {
+    return ctx.em.find(Role, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  @Query(() => [String], { description: 'The permission keys a role may grant.' })
+  @Access('agent')
+  permissionKeys(): readonly string[] {
+    return PERMISSIONS;
+  }
+
+  @Query(() => AgentConnection, { description: 'Agents by name.' })
+  @Access('agent')
+  agents(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<Agent>> {
+    return keysetPage(ctx.em, Agent, {}, args, { name: 'asc' });
+  }
+
+  @Query(() => EndUserConnection, { description: 'End users by name.' })
+  @Access('agent')
+  endUsers(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<EndUser>> {
+    return keysetPage(ctx.em, EndUser, {}, args, { name: 'asc' });
+  }
+
+  @Query(() => OrganizationConnection, { description: 'Organizations by name.' })
+  @Access('agent')
+  organizations(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<Organization>> {
+    return keysetPage(ctx.em, Organization, {}, args, { name: 'asc' });
+  }
+
+  @Mutation(() => CreateDepartmentPayload)
+  @Access('admin')
+  createDepartment(@Arg('input', () => CreateDepartmentInput) input: CreateDepartmentInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ department: await directory.createDepartment(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateDepartmentPayload)
+  @Access('admin')
+  updateDepartment(@Arg('input', () => UpdateDepartmentInput) input: UpdateDepartmentInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ department: await directory.updateDepartment(ctx, input) }));
+  }
+
+  @Mutation(() => DeletePayload)
+  @Access('admin')
+  deleteDepartment(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
+    return deleted(directory.deleteDepartment(ctx, input.id));
+  }
+
+  @Mutation(() => CreateRolePayload)
+  @Access('admin')
+  createRole(@Arg('input', () => CreateRoleInput) input: CreateRoleInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ role: await directory.createRole(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateRolePayload)
+  @Access('admin')
+  updateRole(@Arg('input', () => UpdateRoleInput) input: UpdateRoleInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ role: await directory.updateRole(ctx, input) }));
+  }
+
+  @Mutation(() => DeletePayload)
+  @Access('admin')
+  deleteRole(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
+    return deleted(directory.deleteRole(ctx, input.id));
+  }
+
+  @Mutation(() => CreateTeamPayload)
+  @Access('admin')
+  createTeam(@Arg('input', () => CreateTeamInput) input: CreateTeamInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ team: await directory.createTeam(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateTeamPayload)
+  @Access('admin')
+  updateTeam(@Arg('input', () => UpdateTeamInput) input: UpdateTeamInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ team: await directory.updateTeam(ctx, input) }));
+  }
+
+  @Mutation(() => DeletePayload)
+  @Access('admin')
+  deleteTeam(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
+    return deleted(directory.deleteTeam(ctx, input.id));
+  }
+
+  @Mutation(() => CreateAgentPayload)
+  @Access('admin')
+  createAgent(@Arg('input', () => CreateAgentInput) input: CreateAgentInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ agent: await directory.createAgent(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateAgentPayload)
+  @Access('admin')
+  updateAgent(@Arg('input', () => UpdateAgentInput) input: UpdateAgentInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ agent: await directory.updateAgent(ctx, input) }));
+  }
+
+  @Mutation(() => DeletePayload)
+  @Access('admin')
+  deleteAgent(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
+    return deleted(directory.deleteAgent(ctx, input.id));
+  }
+
+  @Mutation(() => CreateOrganizationPayload)
+  @Access('admin')
+  createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ organization: await directory.createOrganization(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateOrganizationPayload)
+  @Access('admin')
+  updateOrganization(@Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ organization: await directory.updateOrganization(ctx, input) }));
+  }
+
+  @Mutation(() => DeletePayload)
+  @Access('admin')
+  deleteOrganization(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
+    return deleted(directory.deleteOrganization(ctx, input.id));
+  }
+
+  @Mutation(() => CreateEndUserPayload)
+  @Access('admin')
+  createEndUser(@Arg('input', () => CreateEndUserInput) input: CreateEndUserInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ endUser: await directory.createEndUser(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateEndUserPayload)
+  @Access('admin')
+  updateEndUser(@Arg('input', () => UpdateEndUserInput) input: UpdateEndUserInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ endUser: await directory.updateEndUser(ctx, input) }));
+  }
+
+  @Mutation(() => DeletePayload)
+  @Access('admin')
+  deleteEndUser(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
+    return deleted(directory.deleteEndUser(ctx, input.id));
+  }
+}
+
+/** Gated field: null with a FORBIDDEN error at its path when the viewer may not read it. */
+function gated<T>(allowed: boolean, value: T): T {
+  if (!allowed) throw topLevelError('FORBIDDEN', 'You may not read this field');
+  return value;
+}
+
+@Resolver(() => AgentType)
+export class AgentFieldsResolver {
+  @FieldResolver(() => EmailAddressScalar, { nullable: true, description: 'Visible to agents.' })
+  email(@Root() agent: Agent, @Ctx() ctx: Context): string {
+    return gated(ctx.viewer?.kind === 'agent', agent.email);
+  }
+
+  @FieldResolver(() => DepartmentType)
+  primaryDepartment(@Root() agent: Agent): Promise<Department> {
+    return agent.primaryDepartment.load() as Promise<Department>;
+  }
+
+  @FieldResolver(() => RoleType, { description: 'The role in the primary department.' })
+  role(@Root() agent: Agent): Promise<Role> {
+    return agent.role.load() as Promise<Role>;
+  }
+
+  @FieldResolver(() => [DepartmentAccessType], { description: 'Extra departments and the role in each.' })
+  async departmentAccess(@Root() agent: Agent): Promise<DepartmentAccess[]> {
+    return (await agent.departmentAccess.load()).getItems();
+  }
+
+  @FieldResolver(() => [TeamType])
+  async teams(@Root() agent: Agent): Promise<Team[]> {
+    return (await agent.teams.load()).getItems();
+  }
+}
+
+@Resolver(() => DepartmentAccessType)
+export class DepartmentAccessFieldsResolver {
+  @FieldResolver(() => DepartmentType)
+  department(@Root() access: DepartmentAccess): Promise<Department> {
+    return access.department.load() as Promise<Department>;
+  }
+
+  @FieldResolver(() => RoleType)
+  role(@Root() access: DepartmentAccess): Promise<Role> {
+    return access.role.load() as Promise<Role>;
+  }
+}
+
+function childrenLoader(ctx: Context): DataLoader<number, Department[]> {
+  return memo(ctx, childrenLoader, () =>
+    new DataLoader<number, Department[]>(async (parentIds) => {
+      const rows = await ctx.em.find(Department, { parent: { $in: [...parentIds] } }, { orderBy: { name: 'asc', id: 'asc' } });
+      return parentIds.map((id) => rows.filter((d) => d.parent?.id === id));
+    }),
+  );
+}
+
+@Resolver(() => DepartmentType)
+export class DepartmentFieldsResolver {
+  @FieldResolver(() => DepartmentType, { nullable: true })
+  async parent(@Root() dept: Department): Promise<Department | null> {
+    return dept.parent ? ((await dept.parent.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => [DepartmentType], { description: 'Sub-departments, by name.' })
+  children(@Root() dept: Department, @Ctx() ctx: Context): Promise<Department[]> {
+    return childrenLoader(ctx).load(dept.id);
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true })
+  async manager(@Root() dept: Department): Promise<Agent | null> {
+    return dept.manager ? ((await dept.manager.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => SlaPlanType, { nullable: true, description: 'SLA plan of its new tickets, unless a help topic or filter sets one.' })
+  async slaPlan(@Root() dept: Department): Promise<SlaPlan | null> {
+    return dept.slaPlan ? ((await dept.slaPlan.load()) ?? null) : null;
+  }
+}
+
+@Resolver(() => TeamType)
+export class TeamFieldsResolver {
+  @FieldResolver(() => AgentType, { nullable: true })
+  async lead(@Root() team: Team): Promise<Agent | null> {
+    return team.lead ? ((await team.lead.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => [AgentType])
+  async members(@Root() team: Team): Promise<Agent[]> {
+    return (await team.members.load()).getItems();
+  }
+}
+
+@Resolver(() => EndUserType)
+export class EndUserFieldsResolver {
+  @FieldResolver(() => EmailAddressScalar, { nullable: true, description: 'Visible to agents and to the user.' })
+  email(@Root() user: EndUser, @Ctx() ctx: Context): string {
+    const v = ctx.viewer;
+    return gated(v?.kind === 'agent' || (v?.kind === 'endUser' && v.user.id === user.id), user.email);
+  }
+
+  @FieldResolver(() => OrganizationType, { nullable: true })
+  async organization(@Root() user: EndUser): Promise<Organization | null> {
+    return user.organization ? ((await user.organization.load()) ?? null) : null;
+  }
+}
+
+@Resolver(() => OrganizationType)
+export class OrganizationFieldsResolver {
+  @FieldResolver(() => EndUserConnection, { nullable: true, description: 'Members by name (agents only).' })
+  members(@Root() org: Organization, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<EndUser>> {
+    gated(ctx.viewer?.kind === 'agent', null);
+    return keysetPage(ctx.em, EndUser, { organization: org.id }, args, { name: 'asc' });
+  }
+}

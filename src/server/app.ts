@@ -1,0 +1,82 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { Config } from '../config';
+import type { Services } from '../common/context';
+import { createLogger, type Logger } from '../common/logger';
+import { bootstrap, type BootstrapResult } from '../db/bootstrap';
+import { migrate, openDatabase, type Database } from '../db/orm';
+import { LoginLimiter } from '../modules/auth/login-limiter';
+import type { ContextDeps } from './context';
+import { createApollo } from './graphql';
+import { createHttpApp, type HttpState } from './http';
+import { deskSchema } from './schema';
+import { attachWebSocket } from './ws';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Database;
+  log: Logger;
+  bootstrap: BootstrapResult;
+  /** Drains: no new connections, in-flight requests finish, sockets get a close frame; then the database closes. */
+  close(): Promise<void>;
+}
+
+export function createServices(config: Config): Services {
+  return {
+    loginLimits: {
+      byEmail: new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs }),
+      // One address may carry many people (an office behind NAT): a higher ceiling.
+      byAddress: new LoginLimiter({ maxFailures: config.loginMaxFailures * 5, windowMs: config.loginWindowMs, freeFailures: 20 }),
+    },
+  };
+}
+
+/** Opens the database, migrates, bootstraps and serves GraphQL over HTTP and WebSocket on one port. */
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const db = await openDatabase(config);
+  try {
+    await migrate(db.orm);
+    const boot = await bootstrap(db.orm.em.fork(), { email: config.adminEmail, password: config.adminPassword });
+    const schema = await deskSchema();
+    const deps: ContextDeps = { orm: db.orm, config, log, services: createServices(config) };
+    const state: HttpState = { ready: false };
+    const httpServer = http.createServer();
+    httpServer.headersTimeout = 30_000;
+    httpServer.requestTimeout = 60_000;
+    const apollo = createApollo(schema, config, log, [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+    ]);
+    await apollo.start();
+    const ws = attachWebSocket(httpServer, schema, deps);
+    httpServer.on('request', createHttpApp(apollo, deps, state));
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+    state.ready = true;
+    const port = (httpServer.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host}:${port}/graphql`,
+      port,
+      db,
+      log,
+      bootstrap: boot,
+      close: () => {
+        closing ??= (async () => {
+          state.ready = false;
+          await ws.close();
+          await apollo.stop(); // stops accepting, lets in-flight requests finish
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,81 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import type { Config } from '../config';
+import type { Context } from '../common/context';
+import type { Logger } from '../common/logger';
+import { formatError } from './errors';
+
+export const MAX_TOKENS = 5000;
+
+/**
+ * Query limits (NOTES-PERF-SECURITY.md: graphql-armor defaults, GitLab's and
+ * Shopify's limits). Introspection is exempt so GraphiQL works. A rejected
+ * query gets the code QUERY_TOO_COMPLEX. Used by HTTP and WebSocket alike.
+ */
+export function queryLimits(config: Config): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin[] } {
+  const tag = (_ctx: unknown, error: GraphQLError) => {
+    (error.extensions as Record<string, unknown>).code = 'QUERY_TOO_COMPLEX';
+  };
+  const common = { onReject: [tag], exposeLimits: !config.production };
+  const { validationRules, plugins } = new ApolloArmor({
+    maxDepth: { ...common, n: 12, ignoreIntrospection: true, flattenFragments: true },
+    costLimit: { ...common, maxCost: 5000, ignoreIntrospection: true },
+    maxAliases: { ...common, n: 15 },
+    maxDirectives: { ...common, n: 50 },
+    maxTokens: { ...common, n: MAX_TOKENS },
+    blockFieldSuggestion: { enabled: config.production },
+  }).protect();
+  return { validationRules, plugins };
+}
+
+/**
+ * GraphQL-over-HTTP: a client that accepts only `application/json` SHOULD get
+ * 200 for request errors (parse, validation, variable coercion); Apollo answers
+ * 400. Clients that accept `application/graphql-response+json` keep the 4xx.
+ */
+const legacyJsonStatus: ApolloServerPlugin<Context> = {
+  async requestDidStart({ request }) {
+    const accept = request.http?.headers.get('accept') ?? '';
+    const legacy = !accept.includes('application/graphql-response+json');
+    if (!legacy) return {};
+    return {
+      async willSendResponse({ response, errors }) {
+        const status = response.http.status;
+        const requestError =
+          errors?.some((e) =>
+            ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'QUERY_TOO_COMPLEX'].includes(
+              String(e.extensions?.code),
+            ),
+          ) ?? false;
+        if (status === 400 && requestError && response.body.kind === 'single') response.http.status = 200;
+      },
+    };
+  },
+};
+
+export function createApollo(schema: GraphQLSchema, config: Config, log: Logger, plugins: ApolloServerPlugin<Context>[]): ApolloServer<Context> {
+  const limits = queryLimits(config);
+  return new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: !config.production,
+    hideSchemaDetailsFromClientErrors: config.production,
+    formatError: (formatted, error) => {
+      const result = formatError(formatted, config.production);
+      if (result.extensions?.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'internal error');
+      return result;
+    },
+    validationRules: limits.validationRules,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    plugins: [ApolloServerPluginLandingPageDisabled(), legacyJsonStatus, ...(limits.plugins as ApolloServerPlugin<Context>[]), ...plugins],
+    logger: {
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    },
+  });
+}

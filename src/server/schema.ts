@@ -1,0 +1,54 @@
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { undeclaredRootFields } from '../common/access';
+import { ActorIdResolver, NodeIdResolver } from '../common/node';
+import { NodeResolver } from '../common/node.resolver';
+import { DateTimeScalar } from '../common/scalars';
+import { ApiKeyResolver, AuthResolver } from '../modules/auth/auth.resolver';
+import {
+  AgentFieldsResolver,
+  DepartmentAccessFieldsResolver,
+  DepartmentFieldsResolver,
+  DirectoryResolver,
+  EndUserFieldsResolver,
+  OrganizationFieldsResolver,
+  TeamFieldsResolver,
+} from '../modules/directory/directory.resolver';
+import { SlaResolver } from '../modules/sla/sla.resolver';
+import { ReferenceResolver } from '../modules/tickets/reference.resolver';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+const resolvers: NonEmptyArray<Function> = [
+  NodeIdResolver,
+  ActorIdResolver,
+  NodeResolver,
+  AuthResolver,
+  ApiKeyResolver,
+  DirectoryResolver,
+  AgentFieldsResolver,
+  DepartmentAccessFieldsResolver,
+  DepartmentFieldsResolver,
+  TeamFieldsResolver,
+  EndUserFieldsResolver,
+  OrganizationFieldsResolver,
+  SlaResolver,
+  ReferenceResolver,
+];
+
+let built: Promise<GraphQLSchema> | null = null;
+
+/** The GraphQL schema, built once per process from the resolver classes. */
+export function deskSchema(): Promise<GraphQLSchema> {
+  built ??= (async () => {
+    const schema = await buildSchema({
+      resolvers,
+      validate: false,
+      scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    });
+    // Deny by default: a root field without an access declaration stops the server from starting.
+    const missing = undeclaredRootFields(schema);
+    if (missing.length > 0) throw new Error(`Root fields without @Access: ${missing.join(', ')}`);
+    return schema;
+  })();
+  return built;
+}

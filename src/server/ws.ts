@@ -1,0 +1,116 @@
+import type { Server as HttpServer } from 'node:http';
+import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../modules/auth/auth.service';
+import { buildContext, type ContextDeps } from './context';
+import { formatError } from './errors';
+import { MAX_TOKENS, queryLimits } from './graphql';
+
+/** Close codes: graphql-ws clients stop retrying on 4401/4403 and retry on 1001. */
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_FORBIDDEN = 4403;
+
+type Extra = {
+  authorization?: string | undefined;
+  ip?: string;
+  operations?: Set<string>;
+};
+
+function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * graphql-ws on the HTTP server's /graphql path: the same schema, context,
+ * limits and error masking as HTTP. Every connection must authenticate in
+ * `connection_init`; each operation re-checks the token.
+ */
+export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps) {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: deps.config.maxBodyBytes });
+  const production = deps.config.production;
+  const { validationRules } = queryLimits(deps.config);
+  const rules = [...specifiedRules, ...validationRules];
+  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), production));
+
+  const disposable = useServer<Record<string, unknown>, Extra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3_000,
+      onConnect: async (ctx) => {
+        const authorization = authorizationOf(ctx.connectionParams);
+        const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+        Object.assign(ctx.extra, { authorization, ip, operations: new Set<string>() });
+        if (!authorization) {
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: send connectionParams.authorization');
+          return false;
+        }
+        const em = deps.orm.em.fork();
+        try {
+          return (await authenticate(em, authorization)) !== null;
+        } catch {
+          return false; // closes with 4403 Forbidden
+        }
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const extra = ctx.extra;
+        const operations = (extra.operations ??= new Set<string>());
+        if (operations.size >= deps.config.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(`At most ${deps.config.maxSubscriptionsPerSocket} operations may run at once on one connection`, {
+              extensions: { code: 'RATE_LIMITED' },
+            }),
+          ];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: MAX_TOKENS });
+        } catch (error) {
+          return [
+            error instanceof GraphQLError
+              ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
+              : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+          ];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) {
+          return errors.map((e) =>
+            e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          );
+        }
+        let contextValue;
+        try {
+          contextValue = await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        operations.add(id);
+        return {
+          schema,
+          document,
+          contextValue,
+          variableValues: payload.variables ?? null,
+          operationName: payload.operationName ?? null,
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: mask(result.errors) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => mask(errors),
+      onComplete: (ctx, id) => {
+        ctx.extra.operations?.delete(id);
+      },
+    },
+    wss,
+  );
+
+  return {
+    wss,
+    /** Closes every socket with 1001 (clients reconnect elsewhere) and stops accepting. */
+    async close(): Promise<void> {
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
