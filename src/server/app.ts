@@ -68,9 +68,13 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       close: () => {
         closing ??= (async () => {
           state.ready = false;
+          log.debug('closing WebSocket connections');
           await ws.close();
+          log.debug('draining HTTP requests');
           await apollo.stop(); // stops accepting, lets in-flight requests finish
+          log.debug('closing the database');
           await db.close();
+          log.debug('closed');
         })();
         return closing;
       },

@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { GraphQLError, GraphQLSchema, ValidationRule } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Config } from '../config';
 import type { Context } from '../common/context';
 import type { Logger } from '../common/logger';
@@ -9,22 +9,37 @@ import { formatError } from './errors';
 
 export const MAX_TOKENS = 5000;
 
+/** Errors raised by the query limits; Apollo re-wraps validation errors, so they are recognised by identity. */
+const limitErrors = new WeakSet<object>();
+
+/** Gives a query-limit rejection the code QUERY_TOO_COMPLEX (HTTP and WebSocket). */
+export function tagLimitError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (typeof original === 'object' && original !== null && (limitErrors.has(original) || (error instanceof GraphQLError && limitErrors.has(error)))) {
+    return { ...formatted, extensions: { ...formatted.extensions, code: 'QUERY_TOO_COMPLEX' } };
+  }
+  return formatted;
+}
+
 /**
  * Query limits (NOTES-PERF-SECURITY.md: graphql-armor defaults, GitLab's and
  * Shopify's limits). Introspection is exempt so GraphiQL works. A rejected
  * query gets the code QUERY_TOO_COMPLEX. Used by HTTP and WebSocket alike.
  */
 export function queryLimits(config: Config): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin[] } {
-  const tag = (_ctx: unknown, error: GraphQLError) => {
-    (error.extensions as Record<string, unknown>).code = 'QUERY_TOO_COMPLEX';
+  const report = (ctx: ValidationContext | null, error: GraphQLError) => {
+    const reported = new GraphQLError(error.message, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    limitErrors.add(reported);
+    ctx?.reportError(reported);
   };
-  const common = { onReject: [tag], exposeLimits: !config.production };
+  const common = { onReject: [report], propagateOnRejection: false, exposeLimits: !config.production };
   const { validationRules, plugins } = new ApolloArmor({
     maxDepth: { ...common, n: 12, ignoreIntrospection: true, flattenFragments: true },
     costLimit: { ...common, maxCost: 5000, ignoreIntrospection: true },
     maxAliases: { ...common, n: 15 },
     maxDirectives: { ...common, n: 50 },
-    maxTokens: { ...common, n: MAX_TOKENS },
+    // Apollo's own parser limit (parseOptions.maxTokens) replaces armor's token plugin, which turns parse errors into 500s.
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
   return { validationRules, plugins };
@@ -63,12 +78,15 @@ export function createApollo(schema: GraphQLSchema, config: Config, log: Logger,
     includeStacktraceInErrorResponses: !config.production,
     hideSchemaDetailsFromClientErrors: config.production,
     formatError: (formatted, error) => {
-      const result = formatError(formatted, config.production);
+      const result = formatError(tagLimitError(formatted, error), config.production);
       if (result.extensions?.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'internal error');
       return result;
     },
     validationRules: limits.validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
     csrfPrevention: true,
+    // main.ts owns SIGTERM: it drains WebSockets, then Apollo, then the database.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), legacyJsonStatus, ...(limits.plugins as ApolloServerPlugin<Context>[]), ...plugins],
     logger: {

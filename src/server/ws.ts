@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { authenticate } from '../modules/auth/auth.service';
 import { buildContext, type ContextDeps } from './context';
 import { formatError } from './errors';
-import { MAX_TOKENS, queryLimits } from './graphql';
+import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
 
 /** Close codes: graphql-ws clients stop retrying on 4401/4403 and retry on 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -32,7 +32,7 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
   const production = deps.config.production;
   const { validationRules } = queryLimits(deps.config);
   const rules = [...specifiedRules, ...validationRules];
-  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), production));
+  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(e.toJSON(), e), production));
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {

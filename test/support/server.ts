@@ -92,6 +92,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
         url: url.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
         lazy: false,
+        // close codes are asserted through the 'closed' event; keep the console quiet
+        onNonLazyError: () => {},
         retryAttempts: 0,
         ...(connectionParams ? { connectionParams } : {}),
       });

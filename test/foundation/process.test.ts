@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// `npm start` as a newcomer runs it: the real entry point in a child process,
+// on the embedded database in a data folder.
+const ROOT = path.resolve(__dirname, '../..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'deskql-process-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+}
+
+async function start(): Promise<Started> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DESKQL_DATA_DIR: dataDir, NODE_ENV: 'development', DESKQL_LOG_LEVEL: 'info' };
+  delete env.DATABASE_URL;
+  delete env.DESKQL_ADMIN_PASSWORD;
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 20 s:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /"url":"(http:[^"]+)"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!.replace('localhost', '127.0.0.1'));
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', () => reject(new Error(`exited early:\n${out}`)));
+  });
+  return { child, url, stdout: () => out, exited };
+}
+
+async function post(url: string, query: string, token?: string) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+}
+
+describe('the server process', () => {
+  let password = '';
+
+  it('prints the first admin login once, serves /healthz, and drains on SIGTERM', async () => {
+    const s = await start();
+    // wait for the "First admin created" block, printed right after the ready line
+    await expect.poll(() => /password: (\S+)/.exec(s.stdout())?.[1], { timeout: 5000 }).toBeTruthy();
+    password = /password: (\S+)/.exec(s.stdout())![1]!;
+    expect(s.stdout()).toContain('email:    admin@example.com');
+    expect((await fetch(s.url.replace('/graphql', '/healthz'))).status).toBe(200);
+
+    const login = await post(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);
+    const token = login.data!.login.token as string;
+    const created = await post(s.url, 'mutation { createDepartment(input: { name: "Persisted" }) { department { id } userErrors { code } } }', token);
+    expect(created.data!.createDepartment.userErrors).toEqual([]);
+
+    // a subscriber's socket gets a close frame; an in-flight request (a slowed login) still gets its answer
+    const closed = new Promise<number>((resolve) => {
+      const client = createClient({ url: s.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, onNonLazyError: () => {}, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+      client.on('connected', () => connected());
+      client.on('closed', (event) => resolve((event as { code: number }).code));
+    });
+    let connected!: () => void;
+    await new Promise<void>((resolve) => (connected = resolve));
+    for (let i = 0; i < 4; i++) await post(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { token } }');
+    const inFlight = post(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { userErrors { code } } }');
+    await new Promise((r) => setTimeout(r, 50));
+    s.child.kill('SIGTERM');
+    expect((await inFlight).data!.login.userErrors).toEqual([{ code: 'BAD_USER_INPUT' }]);
+    expect(await closed).toBe(1001);
+    expect(await s.exited).toBe(0);
+  });
+
+  it('keeps the data across a restart and does not print the admin again', async () => {
+    const s = await start();
+    try {
+      const login = await post(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);
+      const token = login.data!.login.token as string;
+      expect(token).toBeTruthy();
+      const depts = await post(s.url, '{ departments { name } }', token);
+      expect(depts.data!.departments.map((d: { name: string }) => d.name)).toContain('Persisted');
+      expect(s.stdout()).not.toContain('First admin created');
+    } finally {
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, wsResult, type TestServer } from '../support/server';
+
+// Production mode: internal errors are masked on HTTP and WebSocket alike,
+// introspection and GraphiQL are off.
+let t: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  t = await startTestServer({ NODE_ENV: 'production' });
+  admin = await t.adminToken();
+});
+afterAll(() => t?.close());
+
+/** A real internal failure: the table behind `roles` disappears for the duration of `run`. */
+async function withBrokenRoles<T>(run: () => Promise<T>): Promise<T> {
+  const conn = t.server.db.orm.em.getConnection();
+  await conn.execute('alter table "role" rename to "role_hidden_by_test"');
+  try {
+    return await run();
+  } finally {
+    await conn.execute('alter table "role_hidden_by_test" rename to "role"');
+  }
+}
+
+const MASKED = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+
+describe('production mode', () => {
+  it('masks an internal error over HTTP: no SQL, no stack, just the code and path', async () => {
+    const res = await withBrokenRoles(() => t.gql('{ viewer { name } roles { name } }', {}, { token: admin }));
+    expect(res.status).toBe(200);
+    expect(res.data).toBeNull();
+    expect(res.errors).toEqual([{ ...MASKED, locations: [{ line: 1, column: 19 }], path: ['roles'] }]);
+    expect(JSON.stringify(res)).not.toMatch(/role_hidden|select|relation|stack/i);
+  });
+
+  it('masks an internal error over WebSocket the same way', async () => {
+    const client = t.ws({ authorization: `Bearer ${admin}` });
+    await wsResult(client, '{ viewer { name } }');
+    const res = await withBrokenRoles(() => wsResult(client, '{ roles { name } }'));
+    expect(res).toEqual({ data: null, errors: [{ ...MASKED, locations: [{ line: 1, column: 3 }], path: ['roles'] }] });
+  });
+
+  it('keeps client errors readable, without stack traces', async () => {
+    const res = await t.gql('{ agents(first: 500) { totalCount } }', {}, { token: admin });
+    expect(res.errors).toEqual([
+      { message: '"first" must be between 0 and 100; got 500', locations: [{ line: 1, column: 3 }], path: ['agents'], extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+  });
+
+  it('turns introspection, field suggestions and GraphiQL off', async () => {
+    const res = await t.gql('{ __schema { types { name } } }', {}, { token: admin });
+    expect(res.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await t.gql('{ viewr { name } }', {}, { token: admin });
+    expect(typo.errors?.[0]?.message).not.toContain('Did you mean');
+    const page = await fetch(t.url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toContain('graphiql');
+  });
+});
