@@ -91,7 +91,7 @@ export function checkCursor(after: string | null | undefined, keys: number): str
  * One keyset page of entities (never OFFSET), ordered by `orderBy` with the
  * primary key last so the order is total.
  */
-export async function keysetPage<T extends { id: number }>(
+export async function keysetPage<T extends { id: number | string }>(
   em: EntityManager,
   entity: ClassType<T>,
   where: FilterQuery<T>,

@@ -35,7 +35,7 @@ export function typeNameOf(value: object): string {
   throw new Error(`No GraphQL node type is registered for ${value.constructor.name}`);
 }
 
-export function globalIdOf(value: { id: number }): string {
+export function globalIdOf(value: { id: number | string }): string {
   return toGlobalId(typeNameOf(value), value.id);
 }
 
@@ -64,7 +64,7 @@ export abstract class ActorInterface {
 @Resolver(() => NodeInterface)
 export class NodeIdResolver {
   @FieldResolver(() => ID)
-  id(@Root() root: { id: number }): string {
+  id(@Root() root: { id: number | string }): string {
     return globalIdOf(root);
   }
 }
@@ -72,7 +72,7 @@ export class NodeIdResolver {
 @Resolver(() => ActorInterface)
 export class ActorIdResolver {
   @FieldResolver(() => ID)
-  id(@Root() root: { id: number }): string {
+  id(@Root() root: { id: number | string }): string {
     return globalIdOf(root);
   }
 }

@@ -1,3 +1,4 @@
+import { Attachment, AttachmentContent } from '../modules/attachments/attachment.entity';
 import { AuthToken } from '../modules/auth/auth-token.entity';
 import { Agent } from '../modules/directory/agent.entity';
 import { Department } from '../modules/directory/department.entity';
@@ -6,7 +7,13 @@ import { EndUser } from '../modules/directory/end-user.entity';
 import { Organization } from '../modules/directory/organization.entity';
 import { Role } from '../modules/directory/role.entity';
 import { Team } from '../modules/directory/team.entity';
+import { TicketEvent } from '../modules/events/ticket-event.entity';
 import { SlaPlan } from '../modules/sla/sla-plan.entity';
+import { ThreadEntry, ThreadEntryRevision } from '../modules/threads/thread-entry.entity';
+import { Collaborator } from '../modules/tickets/collaborator.entity';
+import { HelpTopic } from '../modules/tickets/help-topic.entity';
+import { IntakeKey } from '../modules/tickets/intake-key.entity';
+import { Ticket } from '../modules/tickets/ticket.entity';
 import { Priority } from '../modules/tickets/priority.entity';
 import { TicketStatus } from '../modules/tickets/ticket-status.entity';
 
@@ -23,4 +30,13 @@ export const entities = [
   TicketStatus,
   Priority,
   SlaPlan,
+  HelpTopic,
+  Ticket,
+  Collaborator,
+  IntakeKey,
+  ThreadEntry,
+  ThreadEntryRevision,
+  TicketEvent,
+  Attachment,
+  AttachmentContent,
 ];

@@ -14,7 +14,17 @@ import {
   OrganizationFieldsResolver,
   TeamFieldsResolver,
 } from '../modules/directory/directory.resolver';
+import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
+import { TicketEventResolver } from '../modules/events/ticket-event.resolver';
 import { SlaResolver } from '../modules/sla/sla.resolver';
+import { ThreadEntryResolver } from '../modules/threads/thread.resolver';
+import {
+  CollaboratorResolver,
+  HelpTopicResolver,
+  TicketFieldsResolver,
+  TicketLockResolver,
+  TicketRootResolver,
+} from '../modules/tickets/ticket.resolver';
 import { ReferenceResolver } from '../modules/tickets/reference.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -33,6 +43,14 @@ const resolvers: NonEmptyArray<Function> = [
   OrganizationFieldsResolver,
   SlaResolver,
   ReferenceResolver,
+  TicketRootResolver,
+  TicketFieldsResolver,
+  TicketLockResolver,
+  CollaboratorResolver,
+  HelpTopicResolver,
+  ThreadEntryResolver,
+  AttachmentResolver,
+  TicketEventResolver,
 ];
 
 let built: Promise<GraphQLSchema> | null = null;

@@ -19,7 +19,7 @@ describe('schema', () => {
     for (const root of [schema.getQueryType(), schema.getMutationType()]) {
       for (const field of Object.values(root!.getFields())) rules.add(field.extensions[ACCESS_EXTENSION]);
     }
-    expect([...rules].sort()).toEqual(['admin', 'agent', 'anyone', 'authenticated']);
+    expect([...rules].sort()).toEqual(['admin', 'agent', 'anyone', 'authenticated', 'endUser']);
   });
 
   it('finds a root field that lacks a declaration (so the server refuses to start)', async () => {

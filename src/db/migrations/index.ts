@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127024839 } from './Migration20261127024839';
 import { Migration20261127022523 } from './Migration20261127022523';
 
 /** Every migration, in order. `npm run migration:create` appends to this list. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127022523', class: Migration20261127022523 },
+  { name: 'Migration20261127024839', class: Migration20261127024839 },
 ];

@@ -2,6 +2,7 @@ import { type EntityManager, ref } from '@mikro-orm/core';
 import type { Context, Viewer } from '../../common/context';
 import { ErrorCode, fail, Problems, unauthenticated } from '../../common/errors';
 import { lookup } from '../../common/lookup';
+import { inTransaction } from '../../common/tx';
 import { cleanName } from '../../common/validate';
 import { Agent } from '../directory/agent.entity';
 import { EndUser } from '../directory/end-user.entity';
@@ -115,7 +116,7 @@ export async function changePassword(ctx: Context, current: string, next: string
   const viewer = ctx.viewer;
   if (!viewer || (viewer.kind === 'endUser' && viewer.ticketScope !== null)) throw unauthenticated();
   if (viewer.kind === 'agent' && viewer.via === 'apiKey') fail(ErrorCode.FORBIDDEN, 'An API key cannot change a password');
-  return ctx.em.transactional(async (em) => {
+  return inTransaction(ctx, async (em) => {
     const person =
       viewer.kind === 'agent'
         ? await em.findOneOrFail(Agent, viewer.agent.id, { populate: ['passwordHash'] })
@@ -152,7 +153,7 @@ export interface NewApiKey {
 
 /** An API key acting as the named agent; the secret is shown once. */
 export function createApiKey(ctx: Context, input: { agentId: string; name: string; expiresAt?: Date | null }): Promise<NewApiKey> {
-  return ctx.em.transactional(async (em) => {
+  return inTransaction(ctx, async (em) => {
     const problems = new Problems();
     const name = cleanName(problems, input.name, 'name');
     const agent = await lookup(em, Agent, 'Agent', input.agentId, 'agentId', problems);
@@ -175,7 +176,7 @@ export function createApiKey(ctx: Context, input: { agentId: string; name: strin
 }
 
 export function revokeApiKey(ctx: Context, apiKeyId: string): Promise<AuthToken> {
-  return ctx.em.transactional(async (em) => {
+  return inTransaction(ctx, async (em) => {
     const problems = new Problems();
     const key = await lookup(em, AuthToken, 'ApiKey', apiKeyId, 'apiKeyId', problems);
     if (key && key.kind !== TokenKind.API_KEY) problems.add(ErrorCode.NOT_FOUND, 'ApiKey not found', 'apiKeyId');

@@ -2,6 +2,7 @@ import { type EntityManager, ForeignKeyConstraintViolationException, ref, Unique
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { lookup, lookupMany } from '../../common/lookup';
+import { inTransaction } from '../../common/tx';
 import { cleanEmail, cleanName } from '../../common/validate';
 import { revokeAllTokensOf } from '../auth/auth.service';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from '../auth/password';
@@ -42,7 +43,7 @@ function checkPassword(problems: Problems, password: string, field = 'password')
 /** Runs a command in one transaction; a unique-key race becomes CONFLICT instead of a 500. */
 async function command<T>(ctx: Context, work: (em: EntityManager) => Promise<T>): Promise<T> {
   try {
-    return await ctx.em.transactional(work);
+    return await inTransaction(ctx, work);
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       fail(ErrorCode.CONFLICT, 'An object with the same unique value was created at the same time; try again');
@@ -287,6 +288,11 @@ async function departmentAccessOf(
 
 const USERNAME = /^[a-zA-Z0-9._-]{1,64}$/;
 
+/** The part of the email before the @, reduced to the characters a username allows. */
+function defaultUsername(email: string): string {
+  return (email.split('@')[0] ?? '').replace(/[^a-zA-Z0-9._-]/g, '').slice(0, 64) || 'agent';
+}
+
 function cleanUsername(problems: Problems, value: string): string {
   const v = value.trim();
   if (!USERNAME.test(v)) {
@@ -301,7 +307,7 @@ export function createAgent(ctx: Context, input: CreateAgentInput): Promise<Agen
     const name = cleanName(problems, input.name, 'name', 200);
     const email = cleanEmail(problems, input.email);
     await checkUnique(em, problems, Agent, 'email', email);
-    const username = cleanUsername(problems, input.username ?? email.split('@')[0] ?? '');
+    const username = cleanUsername(problems, input.username ?? defaultUsername(email));
     await checkUnique(em, problems, Agent, 'username', username);
     checkPassword(problems, input.password);
     const dept = await lookup(em, Department, 'Department', input.primaryDepartmentId, 'primaryDepartmentId', problems);

@@ -16,6 +16,19 @@
     return undefined;
   }
 
+  /* The Headers tab starts with the placeholder "Bearer " for the user to
+     complete. Until a token is there, send no Authorization header at all:
+     the server rejects a malformed one, which would fail the schema
+     introspection GraphiQL runs on load (no docs, no completion). */
+  function withoutPlaceholder(headers) {
+    var out = {};
+    for (var key in headers) {
+      if (key.toLowerCase() === 'authorization' && /^\s*(bearer\s*)?$/i.test(String(headers[key] == null ? '' : headers[key]))) continue;
+      out[key] = headers[key];
+    }
+    return out;
+  }
+
   function socketFor(authorization) {
     if (wsClient && wsAuth === authorization) return wsClient;
     if (wsClient) wsClient.dispose();
@@ -40,7 +53,7 @@
   }
 
   function fetcher(params, options) {
-    var headers = (options && options.headers) || {};
+    var headers = withoutPlaceholder((options && options.headers) || {});
     if (isSubscription(params)) {
       return socketFor(authorizationOf(headers)).iterate(params);
     }

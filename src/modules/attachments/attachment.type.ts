@@ -1,0 +1,14 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { NodeInterface } from '../../common/node';
+
+@ObjectType('Attachment', { implements: NodeInterface, description: 'A file attached to a thread entry.' })
+export class AttachmentType extends NodeInterface {
+  @Field(() => String)
+  filename!: string;
+
+  @Field(() => String, { description: 'Sniffed from the content at upload.' })
+  contentType!: string;
+
+  @Field(() => Int, { description: 'Bytes.' })
+  size!: number;
+}

@@ -1,0 +1,29 @@
+import { ref, type EntityManager } from '@mikro-orm/core';
+import { Agent } from '../directory/agent.entity';
+import { EndUser } from '../directory/end-user.entity';
+import type { Ticket } from '../tickets/ticket.entity';
+import { TicketEvent, type TicketEventKind } from './ticket-event.entity';
+
+/** Who did something: an agent, an end user, or the system (filters, schedulers). */
+export interface EventActor {
+  agent?: Agent | null;
+  user?: EndUser | null;
+}
+
+/** Writes an event in the caller's transaction (flushed with it). */
+export function recordEvent(
+  em: EntityManager,
+  ticket: Ticket,
+  kind: TicketEventKind,
+  actor: EventActor,
+  data: Record<string, unknown> | null = null,
+): TicketEvent {
+  return em.create(TicketEvent, {
+    ticket: ref(ticket),
+    kind,
+    // by reference: the actor may belong to the operation's outer EntityManager
+    actorAgent: actor.agent ? ref(Agent, actor.agent.id) : null,
+    actorUser: actor.user ? ref(EndUser, actor.user.id) : null,
+    data,
+  });
+}

@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { memo, type Context } from '../../common/context';
+import { ActorInterface, registerNode } from '../../common/node';
+import { Attachment } from '../attachments/attachment.entity';
+import { AttachmentType } from '../attachments/attachment.type';
+import { ticketById } from '../tickets/ticket.query';
+import { ThreadEntry, ThreadEntryType } from './thread-entry.entity';
+import { ThreadEntryObject } from './thread.type';
+
+registerNode({
+  typeName: 'ThreadEntry',
+  entity: ThreadEntry,
+  load: async (ctx, key) => {
+    const entry = await ctx.em.findOne(ThreadEntry, key);
+    if (!entry || !(await ticketById(ctx, entry.ticket.id))) return null;
+    if (entry.type === ThreadEntryType.NOTE && ctx.viewer?.kind !== 'agent') return null;
+    return entry;
+  },
+});
+
+function attachmentsLoader(ctx: Context): DataLoader<number, Attachment[]> {
+  return memo(ctx, attachmentsLoader, () =>
+    new DataLoader<number, Attachment[]>(async (entryIds) => {
+      const rows = await ctx.em.find(Attachment, { entry: { $in: [...entryIds] } }, { orderBy: { id: 'asc' } });
+      return entryIds.map((id) => rows.filter((a) => a.entry?.id === id));
+    }),
+  );
+}
+
+@Resolver(() => ThreadEntryObject)
+export class ThreadEntryResolver {
+  @FieldResolver(() => ActorInterface, { nullable: true, description: 'Who wrote it; null when that account was deleted.' })
+  async poster(@Root() e: ThreadEntry): Promise<object | null> {
+    if (e.posterAgent) return (await e.posterAgent.load()) ?? null;
+    if (e.posterUser) return (await e.posterUser.load()) ?? null;
+    return null;
+  }
+
+  @FieldResolver(() => [AttachmentType])
+  attachments(@Root() e: ThreadEntry, @Ctx() ctx: Context): Promise<Attachment[]> {
+    return attachmentsLoader(ctx).load(e.id);
+  }
+}

@@ -1,0 +1,202 @@
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from '../../common/context';
+import { ErrorCode, fail, Problems } from '../../common/errors';
+import { decodeIdOf, toGlobalId } from '../../common/global-id';
+import { MAX_HTML_LENGTH, sanitizeHtml } from '../../common/html';
+import { Attachment } from '../attachments/attachment.entity';
+import { Agent } from '../directory/agent.entity';
+import { EndUser } from '../directory/end-user.entity';
+import { recordEvent, type EventActor } from '../events/events.service';
+import { TicketEventKind } from '../events/ticket-event.entity';
+import type { Ticket } from '../tickets/ticket.entity';
+import { messageAllowed } from '../tickets/ticket.lifecycle';
+import {
+  actorOf,
+  applyStatus,
+  checkLock,
+  checkVersion,
+  defaultOpenStatus,
+  deny,
+  onTicket,
+  requireAgent,
+  statusFor,
+  touch,
+} from '../tickets/ticket.service';
+import { TicketState } from '../tickets/ticket-state';
+import { ThreadEntry, ThreadEntryRevision, ThreadEntryType } from './thread-entry.entity';
+
+export const MAX_ATTACHMENTS_PER_ENTRY = 20;
+
+/** A body must have visible content and stay within the size limit. */
+export function checkBody(problems: Problems, body: string, field: string): void {
+  if (body.length > MAX_HTML_LENGTH) {
+    problems.add(ErrorCode.BAD_USER_INPUT, `${field} must be at most ${MAX_HTML_LENGTH} characters`, field);
+  } else if (body.trim().length === 0 || sanitizeHtml(body).text.trim().length === 0) {
+    problems.add(ErrorCode.BAD_USER_INPUT, `${field} must not be empty`, field);
+  }
+}
+
+/** HTML as stored: sanitized, with attachment images pointing at our download route. */
+export function cleanBody(body: string): { html: string; text: string } {
+  return sanitizeHtml(body, { attachmentUrl: (id) => `/attachments/${encodeURIComponent(id)}` });
+}
+
+export interface NewEntry {
+  type: ThreadEntryType;
+  body: string;
+  attachmentIds: string[];
+  poster: EventActor;
+  now: Date;
+  /** False for the first message, which the CREATED event already covers. */
+  event?: boolean;
+}
+
+/**
+ * Adds a thread entry in the caller's transaction. Attachments must have been
+ * uploaded by the same person and not yet be part of any entry.
+ */
+export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket, entry: NewEntry): Promise<ThreadEntry> {
+  const problems = new Problems();
+  checkBody(problems, entry.body, 'body');
+  if (entry.attachmentIds.length > MAX_ATTACHMENTS_PER_ENTRY) {
+    problems.add(ErrorCode.BAD_USER_INPUT, `At most ${MAX_ATTACHMENTS_PER_ENTRY} attachments per entry`, 'attachmentIds');
+  }
+  const attachments: Attachment[] = [];
+  const viewer = ctx.viewer;
+  for (const [i, id] of entry.attachmentIds.entries()) {
+    const key = decodeIdOf('Attachment', id);
+    const a = key === null ? null : await em.findOne(Attachment, key);
+    const mine =
+      a !== null &&
+      a.entry === null &&
+      ((viewer?.kind === 'agent' && a.uploaderAgent?.id === viewer.agent.id) || (viewer?.kind === 'endUser' && a.uploaderUser?.id === viewer.user.id));
+    if (!mine || attachments.includes(a)) problems.add(ErrorCode.NOT_FOUND, 'Attachment not found', ['attachmentIds', String(i)]);
+    else attachments.push(a);
+  }
+  problems.throwIfAny();
+  const { html, text } = cleanBody(entry.body);
+  const created = em.create(ThreadEntry, {
+    ticket: ref(ticket),
+    type: entry.type,
+    body: html,
+    bodyText: text,
+    posterAgent: entry.poster.agent ? ref(Agent, entry.poster.agent.id) : null,
+    posterUser: entry.poster.user ? ref(EndUser, entry.poster.user.id) : null,
+    createdAt: entry.now,
+  });
+  await em.flush();
+  for (const a of attachments) a.entry = ref(created);
+  if (entry.event !== false) {
+    const kind = { MESSAGE: TicketEventKind.MESSAGE, RESPONSE: TicketEventKind.RESPONSE, NOTE: TicketEventKind.NOTE }[entry.type];
+    recordEvent(em, ticket, kind, actorOf(ctx), { after: { entryId: toGlobalId('ThreadEntry', created.id), attachments: attachments.length } });
+    touch(ticket, entry.now);
+  }
+  return created;
+}
+
+export interface ReplyFields {
+  ticketId: string;
+  body: string;
+  statusId?: string | null;
+  cannedResponseId?: string | null;
+  attachmentIds?: string[] | null;
+  expectedVersion?: number | null;
+}
+
+/** An agent's RESPONSE (SPEC §5–6): sets answered, releases the replier's lock, may carry a status change — all or nothing. */
+export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
+  return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
+    const me = requireAgent(c);
+    if (!c.can.reply) {
+      if (c.ticket.state === TicketState.DELETED || c.ticket.state === TicketState.ARCHIVED) fail(ErrorCode.CONFLICT, `The ticket is ${c.ticket.state.toLowerCase()}; it takes no replies`);
+      deny('Your role may not reply to tickets here');
+    }
+    checkVersion(c.ticket, input.expectedVersion);
+    checkLock(c, me.agentId);
+    if (input.cannedResponseId) fail(ErrorCode.NOT_FOUND, 'Canned response not found', 'cannedResponseId');
+    const status = input.statusId ? await statusFor(c, input.statusId, 'statusId') : null;
+    const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
+    const entry = await postEntry(c.em, ctx, c.ticket, {
+      type: ThreadEntryType.RESPONSE,
+      body: input.body,
+      attachmentIds: input.attachmentIds ?? [],
+      poster: { agent },
+      now: c.now,
+    });
+    c.ticket.isAnswered = true;
+    c.ticket.lastResponseAt = c.now;
+    if (c.ticket.lockAgent?.id === me.agentId) {
+      c.ticket.lockAgent = null;
+      c.ticket.lockExpiresAt = null;
+    }
+    if (status) await applyStatus(c.em, c.ticket, status, c.now, actorOf(ctx));
+    return { ticket: c.ticket, entry };
+  });
+}
+
+/** A MESSAGE from the owner or an active collaborator; on a CLOSED ticket it reopens it (SPEC §7). */
+export function postMessage(ctx: Context, input: { ticketId: string; body: string; attachmentIds?: string[] | null }): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
+  return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
+    if (c.principal.kind !== 'endUser') deny('Only the owner or a collaborator posts messages; agents reply or add notes');
+    if (!messageAllowed(c.ticket.state)) fail(ErrorCode.CONFLICT, `The ticket is ${c.ticket.state.toLowerCase()}; messages cannot reopen it`);
+    if (!c.can.postMessage) deny('Only the owner or an active collaborator may post messages');
+    const user = ctx.viewer?.kind === 'endUser' ? ctx.viewer.user : null;
+    const entry = await postEntry(c.em, ctx, c.ticket, {
+      type: ThreadEntryType.MESSAGE,
+      body: input.body,
+      attachmentIds: input.attachmentIds ?? [],
+      poster: { user },
+      now: c.now,
+    });
+    c.ticket.isAnswered = false;
+    c.ticket.lastMessageAt = c.now;
+    if (c.ticket.state === TicketState.CLOSED) await applyStatus(c.em, c.ticket, await defaultOpenStatus(c.em), c.now, actorOf(ctx));
+    return { ticket: c.ticket, entry };
+  });
+}
+
+/** An internal NOTE: any agent who can see the ticket; may carry a status change. */
+export function addNote(ctx: Context, input: { ticketId: string; body: string; statusId?: string | null; attachmentIds?: string[] | null }): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
+  return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
+    const me = requireAgent(c);
+    if (!c.can.addNote) fail(ErrorCode.CONFLICT, `The ticket is ${c.ticket.state.toLowerCase()}; it takes no notes`);
+    checkLock(c, me.agentId);
+    const status = input.statusId ? await statusFor(c, input.statusId, 'statusId') : null;
+    const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
+    const entry = await postEntry(c.em, ctx, c.ticket, {
+      type: ThreadEntryType.NOTE,
+      body: input.body,
+      attachmentIds: input.attachmentIds ?? [],
+      poster: { agent },
+      now: c.now,
+    });
+    if (status) await applyStatus(c.em, c.ticket, status, c.now, actorOf(ctx));
+    return { ticket: c.ticket, entry };
+  });
+}
+
+/** Edits an entry's body, keeping the previous one (`thread.edit`). */
+export async function editThreadEntry(ctx: Context, input: { entryId: string; body: string }): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
+  const key = decodeIdOf('ThreadEntry', input.entryId);
+  const found = key === null ? null : await ctx.em.fork().findOne(ThreadEntry, key);
+  if (!found) return fail(ErrorCode.NOT_FOUND, 'Thread entry not found', 'entryId');
+  return onTicket(ctx, toGlobalId('Ticket', found.ticket.id), 'entryId', async (c) => {
+    requireAgent(c);
+    if (!c.can.editThread) deny('Your role may not edit thread entries here');
+    const problems = new Problems();
+    checkBody(problems, input.body, 'body');
+    problems.throwIfAny();
+    const entry = await c.em.findOneOrFail(ThreadEntry, key!);
+    const { html, text } = cleanBody(input.body);
+    if (html === entry.body) return { ticket: c.ticket, entry };
+    const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
+    c.em.create(ThreadEntryRevision, { entry: ref(entry), body: entry.body, bodyText: entry.bodyText, editor: agent ? ref(Agent, agent.id) : null, replacedAt: c.now });
+    entry.body = html;
+    entry.bodyText = text;
+    entry.editedAt = c.now;
+    touch(c.ticket, c.now);
+    recordEvent(c.em, c.ticket, TicketEventKind.EDITED, actorOf(ctx), { entryId: input.entryId, before: { bodyText: found.bodyText.slice(0, 500) }, after: { bodyText: text.slice(0, 500) } });
+    return { ticket: c.ticket, entry };
+  });
+}

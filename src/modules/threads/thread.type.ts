@@ -1,0 +1,25 @@
+import { Field, ObjectType } from 'type-graphql';
+import { connectionTypes } from '../../common/connection';
+import { NodeInterface } from '../../common/node';
+import { DateTimeScalar, HTMLScalar } from '../../common/scalars';
+import { ThreadEntryType } from './thread-entry.entity';
+
+@ObjectType('ThreadEntry', { implements: NodeInterface, description: 'A message, response or internal note on a ticket.' })
+export class ThreadEntryObject extends NodeInterface {
+  @Field(() => ThreadEntryType)
+  type!: ThreadEntryType;
+
+  @Field(() => HTMLScalar, { description: 'Sanitized HTML.' })
+  body!: string;
+
+  @Field(() => String, { description: 'Plain-text rendering of the body.' })
+  bodyText!: string;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  editedAt!: Date | null;
+}
+
+export const { Connection: ThreadEntryConnection } = connectionTypes('ThreadEntry', ThreadEntryObject);

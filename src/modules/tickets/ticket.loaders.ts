@@ -1,0 +1,38 @@
+import DataLoader from 'dataloader';
+import { memo, type Context } from '../../common/context';
+import { EndUser } from '../directory/end-user.entity';
+import { Collaborator } from './collaborator.entity';
+import type { Ticket } from './ticket.entity';
+import { snapshotFrom } from './ticket.service';
+import type { TicketSnapshot } from './ticket-predicate';
+
+/** Every collaborator of each ticket, in one query per batch. */
+export function collaboratorsLoader(ctx: Context): DataLoader<number, Collaborator[]> {
+  return memo(ctx, collaboratorsLoader, () =>
+    new DataLoader<number, Collaborator[]>(async (ticketIds) => {
+      const rows = await ctx.em.find(Collaborator, { ticket: { $in: [...ticketIds] } }, { orderBy: { id: 'asc' } });
+      return ticketIds.map((id) => rows.filter((c) => c.ticket.id === id));
+    }),
+  );
+}
+
+/** The policy's view of each ticket (owner's organization, active collaborators), batched. */
+export function snapshotLoader(ctx: Context): DataLoader<Ticket, TicketSnapshot, number> {
+  return memo(ctx, snapshotLoader, () =>
+    new DataLoader<Ticket, TicketSnapshot, number>(
+      async (tickets) => {
+        const collaborators = await collaboratorsLoader(ctx).loadMany(tickets.map((t) => t.id));
+        const owners = await ctx.em.find(EndUser, { id: { $in: [...new Set(tickets.map((t) => t.owner.id))] } }, { populate: ['organization'] });
+        const byId = new Map(owners.map((o) => [o.id, o]));
+        return tickets.map((t, i) => {
+          const owner = byId.get(t.owner.id);
+          const org = owner?.organization?.getEntity() ?? null;
+          const list = collaborators[i];
+          const active = Array.isArray(list) ? list.filter((c) => c.isActive).map((c) => c.user.id) : [];
+          return snapshotFrom(t, { orgId: org?.id ?? null, orgShares: org?.sharesTickets ?? false }, active);
+        });
+      },
+      { cacheKeyFn: (t) => t.id },
+    ),
+  );
+}

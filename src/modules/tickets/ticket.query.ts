@@ -1,0 +1,148 @@
+import { Cursor } from '@mikro-orm/core';
+import type { Context } from '../../common/context';
+import { pageSize, type ConnectionShape } from '../../common/connection';
+import { topLevelError } from '../../common/errors';
+import { decodeIdOf } from '../../common/global-id';
+import { EndUser } from '../directory/end-user.entity';
+import { Ticket } from './ticket.entity';
+import type { TicketOrder, TicketSearch } from './ticket.inputs';
+import { principalOf, visibility } from './ticket.policy';
+import { P, toSql, type IdField, type TicketPredicate } from './ticket-predicate';
+import { OrderDirection, TicketOrderField } from './ticket.type';
+
+/** Sort expressions; nullable columns sort as +infinity so keyset comparisons stay total. */
+const ORDER_SQL: Record<TicketOrderField, { expr: string; kind: 'date' | 'int' | 'text' }> = {
+  CREATED_AT: { expr: 't."created_at"', kind: 'date' },
+  UPDATED_AT: { expr: 't."updated_at"', kind: 'date' },
+  DUE_AT: { expr: `coalesce(t."due_at", 'infinity'::timestamptz)`, kind: 'date' },
+  PRIORITY: { expr: 't."urgency"', kind: 'int' },
+  NUMBER: { expr: 't."number"', kind: 'text' },
+  LAST_MESSAGE_AT: { expr: `coalesce(t."last_message_at", 'infinity'::timestamptz)`, kind: 'date' },
+};
+
+const DEFAULT_ORDER: TicketOrder = { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC };
+
+function ids(type: string, values: string[] | null | undefined): number[] {
+  // An id that is not of this type matches nothing (-1 is never a key).
+  return (values ?? []).map((v) => decodeIdOf(type, v) ?? -1);
+}
+
+/** TicketSearch as a predicate (AND of the given filters). */
+export async function searchPredicate(ctx: Context, s: TicketSearch | null | undefined): Promise<TicketPredicate> {
+  if (!s) return P.true();
+  const parts: TicketPredicate[] = [];
+  const idFilter = (field: IdField, type: string, values: string[] | null | undefined) => {
+    if (values != null) parts.push(P.idIn(field, ids(type, values)));
+  };
+  if (s.states != null) parts.push({ op: 'stateIn', values: s.states });
+  idFilter('statusId', 'TicketStatus', s.statusIds);
+  idFilter('departmentId', 'Department', s.departmentIds);
+  idFilter('assigneeId', 'Agent', s.assigneeIds);
+  idFilter('teamId', 'Team', s.teamIds);
+  idFilter('priorityId', 'Priority', s.priorityIds);
+  if (s.isAnswered != null) parts.push({ op: 'answered', value: s.isAnswered });
+  if (s.isOverdue != null) parts.push({ op: 'overdue', value: s.isOverdue });
+  if (s.isAssigned != null) {
+    const unassigned = P.and(P.eq('assigneeId', null), P.eq('teamId', null));
+    parts.push(s.isAssigned ? P.not(unassigned) : unassigned);
+  }
+  if (s.ownerEmail != null) {
+    const owner = await ctx.em.findOne(EndUser, { email: s.ownerEmail.trim().toLowerCase() }, { fields: ['id'] });
+    parts.push(P.eq('ownerId', owner?.id ?? -1));
+  }
+  if (s.createdAfter) parts.push({ op: 'after', field: 'createdAt', value: s.createdAfter });
+  if (s.createdBefore) parts.push({ op: 'before', field: 'createdAt', value: s.createdBefore });
+  if (s.dueBefore) parts.push({ op: 'before', field: 'dueAt', value: s.dueBefore });
+  const text = s.text?.trim();
+  if (text) {
+    if (text.length > 200) throw topLevelError('BAD_USER_INPUT', '"text" must be at most 200 characters');
+    parts.push(/^\d{6,12}$/.test(text) ? P.or({ op: 'subjectContains', text }, { op: 'numberIs', value: text }) : { op: 'subjectContains', text });
+  }
+  return P.and(...parts);
+}
+
+function decodeCursor(after: string, kind: 'date' | 'int' | 'text'): [unknown, number] {
+  let value: unknown;
+  try {
+    value = after.length <= 512 ? Cursor.decode(after) : null;
+  } catch {
+    value = null;
+  }
+  const ok =
+    Array.isArray(value) &&
+    value.length === 2 &&
+    Number.isSafeInteger(value[1]) &&
+    (kind === 'int' ? Number.isSafeInteger(value[0]) : typeof value[0] === 'string' && (kind === 'text' || !Number.isNaN(Date.parse(value[0]))));
+  if (!ok) throw topLevelError('BAD_USER_INPUT', '"after" is not a cursor from this list');
+  const [v, id] = value as [unknown, number];
+  return [kind === 'date' ? new Date(v as string) : v, id];
+}
+
+/**
+ * A keyset page of the tickets the viewer can see that match `where`: the
+ * visibility and search predicates compiled to SQL, one statement for the
+ * page, one for the exact count; entities load by id (relations batched).
+ */
+export async function ticketPage(
+  ctx: Context,
+  where: TicketPredicate,
+  args: { first?: number | null; after?: string | null },
+  orderBy: TicketOrder | null | undefined,
+): Promise<ConnectionShape<Ticket>> {
+  const first = pageSize(args.first);
+  const order = orderBy ?? DEFAULT_ORDER;
+  const { expr, kind } = ORDER_SQL[order.field];
+  const dir = order.direction === OrderDirection.ASC ? 'asc' : 'desc';
+  const predicate = P.and(visibility(await principalOf(ctx)), where);
+  const params: unknown[] = [];
+  const condition = toSql(predicate, 't', params);
+  const countParams = [...params];
+  let keyset = '';
+  if (args.after) {
+    const [value, id] = decodeCursor(args.after, kind);
+    keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (?, ?)`;
+    params.push(value, id);
+  }
+  const conn = ctx.em;
+  const [rows, count] = await Promise.all([
+    conn.execute<{ id: number; sort: unknown }[]>(
+      `select t."id", ${expr} as sort from "ticket" t where ${condition}${keyset} order by ${expr} ${dir}, t."id" ${dir} limit ${first + 1}`,
+      params,
+    ),
+    conn.execute<{ count: string }[]>(`select count(*)::int as count from "ticket" t where ${condition}`, countParams),
+  ]);
+  const page = rows.slice(0, first);
+  const entities = page.length ? await ctx.em.find(Ticket, { id: { $in: page.map((r) => r.id) } }) : [];
+  const byId = new Map(entities.map((t) => [t.id, t]));
+  const cursorOf = (r: { id: number; sort: unknown }) => {
+    const v = r.sort instanceof Date ? (Number.isFinite(r.sort.getTime()) ? r.sort.toISOString() : 'infinity') : r.sort;
+    return Cursor.encode([v, r.id]);
+  };
+  const edges = page.filter((r) => byId.has(r.id)).map((r) => ({ cursor: cursorOf(r), node: byId.get(r.id)! }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(args.after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: Number(count[0]?.count ?? 0),
+  };
+}
+
+/** The ticket with this number if the viewer can see it. */
+export async function ticketByNumber(ctx: Context, number: string): Promise<Ticket | null> {
+  if (!/^\d{1,20}$/.test(number)) return null;
+  const params: unknown[] = [number];
+  const condition = toSql(visibility(await principalOf(ctx)), 't', params);
+  const rows = await ctx.em.execute<{ id: number }[]>(`select t."id" from "ticket" t where t."number" = ? and ${condition}`, params);
+  return rows[0] ? ctx.em.findOne(Ticket, rows[0].id) : null;
+}
+
+export async function ticketById(ctx: Context, id: number): Promise<Ticket | null> {
+  const params: unknown[] = [];
+  const condition = toSql(visibility(await principalOf(ctx)), 't', params);
+  const rows = await ctx.em.execute<{ id: number }[]>(`select t."id" from "ticket" t where t."id" = ${Number(id)} and ${condition}`, params);
+  return rows[0] ? ctx.em.findOne(Ticket, rows[0].id) : null;
+}

@@ -1,0 +1,342 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Field } from 'type-graphql';
+import { Access } from '../../common/access';
+import { keysetPage, PageArgs, type ConnectionShape } from '../../common/connection';
+import type { Context } from '../../common/context';
+import { payload, topLevelError } from '../../common/errors';
+import { registerNode } from '../../common/node';
+import { payloadType } from '../../common/payloads';
+import { AgentType, DepartmentType, EndUserType, TeamType } from '../directory/directory.type';
+import type { Agent } from '../directory/agent.entity';
+import type { Department } from '../directory/department.entity';
+import type { EndUser } from '../directory/end-user.entity';
+import type { Team } from '../directory/team.entity';
+import { TicketEvent } from '../events/ticket-event.entity';
+import { TicketEventConnection } from '../events/ticket-event.type';
+import { SlaPlanType } from '../sla/sla.type';
+import type { SlaPlan } from '../sla/sla-plan.entity';
+import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
+import { ThreadEntryConnection, ThreadEntryObject } from '../threads/thread.type';
+import * as threads from '../threads/thread.service';
+import { Collaborator, CollaboratorRole } from './collaborator.entity';
+import { HelpTopic } from './help-topic.entity';
+import * as intake from './intake.service';
+import type { Priority } from './priority.entity';
+import { PriorityType, TicketStatusType } from './reference.type';
+import { Ticket } from './ticket.entity';
+import {
+  AddCollaboratorsInput,
+  AddNoteInput,
+  AssignTicketInput,
+  EditThreadEntryInput,
+  MarkTicketAnsweredInput,
+  OpenTicketInput,
+  PostMessageInput,
+  RemoveCollaboratorInput,
+  ReplyToTicketInput,
+  SetTicketStatusInput,
+  TicketOrder,
+  TicketRefInput,
+  TicketSearch,
+  TransferTicketInput,
+  UpdateTicketInput,
+} from './ticket.inputs';
+import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
+import { abilities, principalOf, type TicketAbilities } from './ticket.policy';
+import { isOverdue } from './ticket-predicate';
+import { searchPredicate, ticketById, ticketByNumber, ticketPage } from './ticket.query';
+import * as tickets from './ticket.service';
+import type { TicketStatus } from './ticket-status.entity';
+import {
+  CollaboratorType,
+  HelpTopicType,
+  TicketConnection,
+  TicketLockType,
+  TicketPermissionsType,
+  TicketType,
+} from './ticket.type';
+
+const OpenTicketPayload = payloadType('OpenTicketPayload', 'ticket', TicketType);
+
+Field(() => String, { nullable: true, description: 'For an anonymous caller: a bearer token scoped to this ticket and its owner.' })(OpenTicketPayload.prototype, 'accessToken');
+const ReplyToTicketPayload = payloadType('ReplyToTicketPayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(ReplyToTicketPayload.prototype, 'entry');
+const PostMessagePayload = payloadType('PostMessagePayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(PostMessagePayload.prototype, 'entry');
+const AddNotePayload = payloadType('AddNotePayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(AddNotePayload.prototype, 'entry');
+const EditThreadEntryPayload = payloadType('EditThreadEntryPayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(EditThreadEntryPayload.prototype, 'entry');
+const AssignTicketPayload = payloadType('AssignTicketPayload', 'ticket', TicketType);
+const TransferTicketPayload = payloadType('TransferTicketPayload', 'ticket', TicketType);
+const UpdateTicketPayload = payloadType('UpdateTicketPayload', 'ticket', TicketType);
+const CollaboratorsPayload = payloadType('CollaboratorsPayload', 'ticket', TicketType);
+const SetTicketStatusPayload = payloadType('SetTicketStatusPayload', 'tickets', [TicketType]);
+const LockTicketPayload = payloadType('LockTicketPayload', 'lock', TicketLockType);
+Field(() => TicketType, { nullable: true })(LockTicketPayload.prototype, 'ticket');
+
+type Result = Promise<object>;
+
+/** The viewer's lock view: `{ agent, expiresAt }` while held. */
+function lockOf(t: Ticket): { agentId: number; expiresAt: Date } | null {
+  return t.lockAgent && t.lockExpiresAt && t.lockExpiresAt > new Date() ? { agentId: t.lockAgent.id, expiresAt: t.lockExpiresAt } : null;
+}
+
+const agentsOnly = (ctx: Context) => {
+  if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read this field');
+};
+
+registerNode({ typeName: 'Ticket', entity: Ticket, load: (ctx, key) => ticketById(ctx, key) });
+registerNode({
+  typeName: 'HelpTopic',
+  entity: HelpTopic,
+  load: async (ctx, key) => (ctx.viewer ? ctx.em.findOne(HelpTopic, key) : null),
+});
+registerNode({
+  typeName: 'Collaborator',
+  entity: Collaborator,
+  load: async (ctx, key) => {
+    const c = await ctx.em.findOne(Collaborator, key);
+    if (!c || !(await ticketById(ctx, c.ticket.id))) return null;
+    const v = ctx.viewer;
+    if (v?.kind === 'endUser' && c.role === CollaboratorRole.BCC && c.user.id !== v.user.id) return null;
+    return c;
+  },
+});
+
+@Resolver()
+export class TicketRootResolver {
+  @Query(() => TicketType, { nullable: true, description: 'A ticket by number; null when absent or not visible.' })
+  @Access('authenticated')
+  ticket(@Arg('number', () => String) number: string, @Ctx() ctx: Context): Promise<Ticket | null> {
+    return ticketByNumber(ctx, number);
+  }
+
+  @Query(() => TicketConnection, { description: 'Tickets the viewer can see, filtered and sorted (newest first by default).' })
+  @Access('authenticated')
+  async tickets(
+    @Args(() => PageArgs) args: PageArgs,
+    @Arg('search', () => TicketSearch, { nullable: true }) search: TicketSearch | null,
+    @Arg('orderBy', () => TicketOrder, { nullable: true }) orderBy: TicketOrder | null,
+    @Ctx() ctx: Context,
+  ): Promise<ConnectionShape<Ticket>> {
+    return ticketPage(ctx, await searchPredicate(ctx, search), args, orderBy);
+  }
+
+  @Query(() => [HelpTopicType], { description: 'Active help topics (agents also see inactive ones), by name.' })
+  @Access('anyone')
+  helpTopics(@Ctx() ctx: Context): Promise<HelpTopic[]> {
+    return ctx.em.find(HelpTopic, ctx.viewer?.kind === 'agent' ? {} : { isActive: true }, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  @Mutation(() => OpenTicketPayload, { description: 'Opens a ticket: for yourself (end user), anonymously (owner required; returns an access token), or on behalf of someone (agent).' })
+  @Access('anyone')
+  openTicket(@Arg('input', () => OpenTicketInput) input: OpenTicketInput, @Ctx() ctx: Context): Result {
+    return payload(() => intake.openTicket(ctx, input));
+  }
+
+  @Mutation(() => ReplyToTicketPayload, { description: "An agent's response to the owner and collaborators; may change the status in the same step." })
+  @Access('agent')
+  replyToTicket(@Arg('input', () => ReplyToTicketInput) input: ReplyToTicketInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.replyToTicket(ctx, input));
+  }
+
+  @Mutation(() => PostMessagePayload, { description: "A message from the ticket's owner or a collaborator; reopens a closed ticket." })
+  @Access('endUser')
+  postMessage(@Arg('input', () => PostMessageInput) input: PostMessageInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.postMessage(ctx, input));
+  }
+
+  @Mutation(() => AddNotePayload, { description: 'An internal note, visible to agents only.' })
+  @Access('agent')
+  addNote(@Arg('input', () => AddNoteInput) input: AddNoteInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.addNote(ctx, input));
+  }
+
+  @Mutation(() => EditThreadEntryPayload, { description: 'Edits a thread entry, keeping its previous body (`thread.edit`).' })
+  @Access('agent')
+  editThreadEntry(@Arg('input', () => EditThreadEntryInput) input: EditThreadEntryInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.editThreadEntry(ctx, input));
+  }
+
+  @Mutation(() => AssignTicketPayload)
+  @Access('agent')
+  assignTicket(@Arg('input', () => AssignTicketInput) input: AssignTicketInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.assignTicket(ctx, input) }));
+  }
+
+  @Mutation(() => AssignTicketPayload, { description: 'Assigns the ticket to yourself; CONFLICT when another agent has it.' })
+  @Access('agent')
+  claimTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.claimTicket(ctx, input.ticketId) }));
+  }
+
+  @Mutation(() => AssignTicketPayload, { description: 'Removes the agent and team assignment.' })
+  @Access('agent')
+  releaseTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.releaseTicket(ctx, input.ticketId) }));
+  }
+
+  @Mutation(() => TransferTicketPayload)
+  @Access('agent')
+  transferTicket(@Arg('input', () => TransferTicketInput) input: TransferTicketInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.transferTicket(ctx, input) }));
+  }
+
+  @Mutation(() => SetTicketStatusPayload, { description: 'Moves tickets to a status, all or nothing.' })
+  @Access('agent')
+  setTicketStatus(@Arg('input', () => SetTicketStatusInput) input: SetTicketStatusInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ tickets: await tickets.setTicketStatus(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateTicketPayload)
+  @Access('agent')
+  updateTicket(@Arg('input', () => UpdateTicketInput) input: UpdateTicketInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.updateTicket(ctx, input) }));
+  }
+
+  @Mutation(() => UpdateTicketPayload, { description: 'Sets or clears the answered flag by hand.' })
+  @Access('agent')
+  markTicketAnswered(@Arg('input', () => MarkTicketAnsweredInput) input: MarkTicketAnsweredInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.markTicketAnswered(ctx, input) }));
+  }
+
+  @Mutation(() => CollaboratorsPayload)
+  @Access('agent')
+  addCollaborators(@Arg('input', () => AddCollaboratorsInput) input: AddCollaboratorsInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.addCollaborators(ctx, input) }));
+  }
+
+  @Mutation(() => CollaboratorsPayload, { description: 'Deactivates a collaborator; their past entries stay.' })
+  @Access('agent')
+  removeCollaborator(@Arg('input', () => RemoveCollaboratorInput) input: RemoveCollaboratorInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.removeCollaborator(ctx, input.collaboratorId) }));
+  }
+
+  @Mutation(() => LockTicketPayload, { description: 'Takes (or renews) the lock; LOCKED when another agent holds it.' })
+  @Access('agent')
+  lockTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
+    return payload(async () => {
+      const ticket = await tickets.lockTicket(ctx, input.ticketId);
+      return { ticket, lock: lockOf(ticket) };
+    });
+  }
+
+  @Mutation(() => LockTicketPayload, { description: 'Releases your lock (admins may release anyone’s).' })
+  @Access('agent')
+  unlockTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
+    return payload(async () => ({ ticket: await tickets.unlockTicket(ctx, input.ticketId), lock: null }));
+  }
+}
+
+@Resolver(() => TicketType)
+export class TicketFieldsResolver {
+  @FieldResolver(() => TicketStatusType)
+  status(@Root() t: Ticket): Promise<TicketStatus> {
+    return t.status.load() as Promise<TicketStatus>;
+  }
+
+  @FieldResolver(() => PriorityType)
+  priority(@Root() t: Ticket): Promise<Priority> {
+    return t.priority.load() as Promise<Priority>;
+  }
+
+  @FieldResolver(() => DepartmentType)
+  department(@Root() t: Ticket): Promise<Department> {
+    return t.department.load() as Promise<Department>;
+  }
+
+  @FieldResolver(() => HelpTopicType, { nullable: true })
+  async helpTopic(@Root() t: Ticket): Promise<HelpTopic | null> {
+    return t.helpTopic ? ((await t.helpTopic.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => SlaPlanType, { nullable: true })
+  async slaPlan(@Root() t: Ticket): Promise<SlaPlan | null> {
+    return t.slaPlan ? ((await t.slaPlan.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => EndUserType)
+  owner(@Root() t: Ticket): Promise<EndUser> {
+    return t.owner.load() as Promise<EndUser>;
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true })
+  async assignee(@Root() t: Ticket): Promise<Agent | null> {
+    return t.assignee ? ((await t.assignee.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => TeamType, { nullable: true })
+  async team(@Root() t: Ticket): Promise<Team | null> {
+    return t.team ? ((await t.team.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Open and past its due date, right now.' })
+  isOverdue(@Root() t: Ticket): boolean {
+    return isOverdue(t);
+  }
+
+  @FieldResolver(() => [CollaboratorType], { description: 'End users see active CC collaborators and themselves, never others on BCC.' })
+  async collaborators(@Root() t: Ticket, @Ctx() ctx: Context): Promise<Collaborator[]> {
+    const all = await collaboratorsLoader(ctx).load(t.id);
+    const v = ctx.viewer;
+    if (v?.kind === 'agent') return all;
+    const me = v?.kind === 'endUser' ? v.user.id : -1;
+    return all.filter((c) => c.user.id === me || (c.isActive && c.role === CollaboratorRole.CC));
+  }
+
+  @FieldResolver(() => ThreadEntryConnection, { description: 'Oldest first. End users never see notes.' })
+  thread(
+    @Root() t: Ticket,
+    @Args(() => PageArgs) args: PageArgs,
+    @Arg('types', () => [ThreadEntryType], { nullable: true }) types: ThreadEntryType[] | null,
+    @Ctx() ctx: Context,
+  ): Promise<ConnectionShape<ThreadEntry>> {
+    let allowed = types ?? Object.values(ThreadEntryType);
+    if (ctx.viewer?.kind !== 'agent') allowed = allowed.filter((x) => x !== ThreadEntryType.NOTE);
+    return keysetPage(ctx.em, ThreadEntry, { ticket: t.id, type: { $in: allowed } }, args);
+  }
+
+  @FieldResolver(() => TicketEventConnection, { nullable: true, description: 'The audit log, oldest first (agents only).' })
+  events(@Root() t: Ticket, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<TicketEvent>> {
+    agentsOnly(ctx);
+    return keysetPage(ctx.em, TicketEvent, { ticket: t.id }, args);
+  }
+
+  @FieldResolver(() => TicketLockType, { nullable: true, description: 'Who is working on it (agents only); null when unlocked.' })
+  lock(@Root() t: Ticket, @Ctx() ctx: Context): { agentId: number; expiresAt: Date } | null {
+    agentsOnly(ctx);
+    return lockOf(t);
+  }
+
+  @FieldResolver(() => TicketPermissionsType)
+  async viewerCan(@Root() t: Ticket, @Ctx() ctx: Context): Promise<TicketAbilities> {
+    const [principal, snapshot] = await Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]);
+    return abilities(principal, snapshot);
+  }
+}
+
+@Resolver(() => TicketLockType)
+export class TicketLockResolver {
+  @FieldResolver(() => AgentType)
+  agent(@Root() lock: { agentId: number }, @Ctx() ctx: Context): Promise<Agent> {
+    return ctx.em.findOneOrFail('Agent', lock.agentId) as Promise<Agent>;
+  }
+}
+
+@Resolver(() => CollaboratorType)
+export class CollaboratorResolver {
+  @FieldResolver(() => EndUserType)
+  user(@Root() c: Collaborator): Promise<EndUser> {
+    return c.user.load() as Promise<EndUser>;
+  }
+}
+
+@Resolver(() => HelpTopicType)
+export class HelpTopicResolver {
+  @FieldResolver(() => DepartmentType, { nullable: true })
+  async department(@Root() h: HelpTopic): Promise<Department | null> {
+    return h.department ? ((await h.department.load()) ?? null) : null;
+  }
+}
+
