@@ -43,15 +43,32 @@ function baseOptions(): Options {
   };
 }
 
+export interface DatabaseOptions {
+  /** Called with every SQL statement sent (tests put a ceiling on statements per operation). */
+  onQuery?: (sql: string) => void;
+}
+
+function queryLogging(options: DatabaseOptions): Partial<Options> {
+  if (!options.onQuery) return {};
+  const onQuery = options.onQuery;
+  return {
+    debug: ['query'],
+    logger: (message: string) => {
+      if (message.startsWith('[query]')) onQuery(message);
+    },
+    colors: false,
+  };
+}
+
 /** Opens the database of the config: PostgreSQL when DATABASE_URL is set, otherwise embedded PGlite. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, debug = false): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: DatabaseOptions = {}): Promise<Database> {
   if (config.databaseUrl) {
     const orm = await MikroORM.init<PostgreSqlDriver>({
       ...(baseOptions() as Options<PostgreSqlDriver>),
       driver: PostgreSqlDriver,
       clientUrl: config.databaseUrl,
       pool: { min: 0, max: 10 },
-      debug,
+      ...(queryLogging(options) as Options<PostgreSqlDriver>),
     });
     return { orm, engine: 'postgresql', close: () => orm.close(true) };
   }
@@ -71,7 +88,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     driver: PGliteDriver,
     dbName: 'postgres',
     driverOptions: { connection: { pglite: () => pglite } },
-    debug,
+    ...queryLogging(options),
   } as Options)) as unknown as MikroORM;
   return {
     orm,

@@ -5,7 +5,7 @@ import type { Config } from '../config';
 import type { Services } from '../common/context';
 import { createLogger, type Logger } from '../common/logger';
 import { bootstrap, type BootstrapResult } from '../db/bootstrap';
-import { migrate, openDatabase, type Database } from '../db/orm';
+import { migrate, openDatabase, type Database, type DatabaseOptions } from '../db/orm';
 import { LoginLimiter } from '../modules/auth/login-limiter';
 import type { ContextDeps } from './context';
 import { createApollo } from './graphql';
@@ -34,8 +34,8 @@ export function createServices(config: Config): Services {
 }
 
 /** Opens the database, migrates, bootstraps and serves GraphQL over HTTP and WebSocket on one port. */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const db = await openDatabase(config);
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), dbOptions: DatabaseOptions = {}): Promise<RunningServer> {
+  const db = await openDatabase(config, dbOptions);
   try {
     await migrate(db.orm);
     const boot = await bootstrap(db.orm.em.fork(), { email: config.adminEmail, password: config.adminPassword });

@@ -33,6 +33,8 @@ export interface TestServer {
   /** Logs in and returns the bearer token (throws on failure). */
   login(email: string, password: string): Promise<string>;
   adminToken(): Promise<string>;
+  /** Runs `work` and returns the SQL statements the server sent meanwhile (run nothing else concurrently). */
+  sqlDuring(work: () => Promise<unknown>): Promise<string[]>;
   /** A graphql-ws client; closed when the server is. */
   ws(connectionParams?: Record<string, unknown>): Client;
   close(): Promise<void>;
@@ -50,7 +52,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...db.env,
     ...env,
   });
-  const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const statements: string[] = [];
+  const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { onQuery: (sql) => statements.push(sql) });
   const clients: Client[] = [];
   const url = server.url.replace('localhost', '127.0.0.1');
   let admin: string | null = null;
@@ -87,6 +90,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     gql,
     login,
     adminToken: async () => (admin ??= await login(ADMIN_EMAIL, ADMIN_PASSWORD)),
+    sqlDuring: async (work) => {
+      const start = statements.length;
+      await work();
+      return statements.slice(start);
+    },
     ws: (connectionParams) => {
       const client = createClient({
         url: url.replace(/^http/, 'ws'),

@@ -63,8 +63,8 @@ async function checkUnique<T extends object>(
   value: string,
   exceptId?: number,
 ): Promise<void> {
-  const existing = await em.findOne(entity, { [field]: value } as never, { fields: ['id'] as never });
-  if (existing && (existing as { id: number }).id !== exceptId) {
+  const where = { [field]: value, ...(exceptId ? { id: { $ne: exceptId } } : {}) };
+  if ((await em.count(entity, where as never)) > 0) {
     problems.add(ErrorCode.BAD_USER_INPUT, `${field} is already taken`, field);
   }
 }

@@ -1,9 +1,7 @@
-import { Cursor } from '@mikro-orm/core';
 import type { Context } from '../../common/context';
 import { pageSize, type ConnectionShape } from '../../common/connection';
 import { topLevelError } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
-import { EndUser } from '../directory/end-user.entity';
 import { Ticket } from './ticket.entity';
 import type { TicketOrder, TicketSearch } from './ticket.inputs';
 import { principalOf, visibility } from './ticket.policy';
@@ -47,8 +45,9 @@ export async function searchPredicate(ctx: Context, s: TicketSearch | null | und
     parts.push(s.isAssigned ? P.not(unassigned) : unassigned);
   }
   if (s.ownerEmail != null) {
-    const owner = await ctx.em.findOne(EndUser, { email: s.ownerEmail.trim().toLowerCase() }, { fields: ['id'] });
-    parts.push(P.eq('ownerId', owner?.id ?? -1));
+    // A plain id lookup: a partial entity would stay in the identity map and blank later reads.
+    const rows = await ctx.em.execute<{ id: number }[]>('select id from end_user where email = ?', [s.ownerEmail.trim().toLowerCase()]);
+    parts.push(P.eq('ownerId', rows[0]?.id ?? -1));
   }
   if (s.createdAfter) parts.push({ op: 'after', field: 'createdAt', value: s.createdAfter });
   if (s.createdBefore) parts.push({ op: 'before', field: 'createdAt', value: s.createdBefore });
@@ -61,10 +60,13 @@ export async function searchPredicate(ctx: Context, s: TicketSearch | null | und
   return P.and(...parts);
 }
 
+/** ISO 8601 or PostgreSQL's own timestamptz output, or infinity (the sort value of a missing date). */
+const TIMESTAMP = /^(infinity|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?)$/;
+
 function decodeCursor(after: string, kind: 'date' | 'int' | 'text'): [unknown, number] {
   let value: unknown;
   try {
-    value = after.length <= 512 ? Cursor.decode(after) : null;
+    value = after.length <= 512 ? JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) : null;
   } catch {
     value = null;
   }
@@ -72,10 +74,9 @@ function decodeCursor(after: string, kind: 'date' | 'int' | 'text'): [unknown, n
     Array.isArray(value) &&
     value.length === 2 &&
     Number.isSafeInteger(value[1]) &&
-    (kind === 'int' ? Number.isSafeInteger(value[0]) : typeof value[0] === 'string' && (kind === 'text' || !Number.isNaN(Date.parse(value[0]))));
+    (kind === 'int' ? Number.isSafeInteger(value[0]) : typeof value[0] === 'string' && value[0].length <= 64 && (kind === 'text' || TIMESTAMP.test(value[0])));
   if (!ok) throw topLevelError('BAD_USER_INPUT', '"after" is not a cursor from this list');
-  const [v, id] = value as [unknown, number];
-  return [kind === 'date' ? new Date(v as string) : v, id];
+  return value as [unknown, number];
 }
 
 /**
@@ -100,7 +101,8 @@ export async function ticketPage(
   let keyset = '';
   if (args.after) {
     const [value, id] = decodeCursor(args.after, kind);
-    keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (?, ?)`;
+    const bound = kind === 'date' ? '?::timestamptz' : kind === 'int' ? '?::int' : '?::text';
+    keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (${bound}, ?::int)`;
     params.push(value, id);
   }
   const conn = ctx.em;
@@ -116,7 +118,7 @@ export async function ticketPage(
   const byId = new Map(entities.map((t) => [t.id, t]));
   const cursorOf = (r: { id: number; sort: unknown }) => {
     const v = r.sort instanceof Date ? (Number.isFinite(r.sort.getTime()) ? r.sort.toISOString() : 'infinity') : r.sort;
-    return Cursor.encode([v, r.id]);
+    return Buffer.from(JSON.stringify([v, r.id]), 'utf8').toString('base64url');
   };
   const edges = page.filter((r) => byId.has(r.id)).map((r) => ({ cursor: cursorOf(r), node: byId.get(r.id)! }));
   return {

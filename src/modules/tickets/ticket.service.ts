@@ -40,7 +40,7 @@ export function actorOf(ctx: Context): EventActor {
 export async function snapshotOf(em: EntityManager, t: Ticket): Promise<TicketSnapshot> {
   const [owner, collaborators] = await Promise.all([
     em.findOneOrFail(EndUser, t.owner.id, { populate: ['organization'] }),
-    em.find(Collaborator, { ticket: t.id, isActive: true }, { fields: ['user'] }),
+    em.find(Collaborator, { ticket: t.id, isActive: true }),
   ]);
   const org = owner.organization?.getEntity() ?? null;
   return snapshotFrom(t, { orgId: org?.id ?? null, orgShares: org?.sharesTickets ?? false }, collaborators.map((c) => c.user.id));

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AddCollaboratorsDocument, AssignDocument, OpenTicketDocument, QueuePageDocument, UpdateTicketDocument } from '../__generated__/graphql';
+import { startTestServer, type TestServer } from '../support/server';
+import { buildWorld, type World } from '../support/world';
+
+// The read paths: keyset pages, filters, orderings and the statement ceiling.
+let t: TestServer;
+let w: World;
+const opened: { id: string; number: string; subject: string }[] = [];
+const PRIORITIES = ['Low', 'Normal', 'High', 'Emergency'];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  w = await buildWorld(t);
+  for (let i = 0; i < 55; i++) {
+    const res = await t.gql(
+      OpenTicketDocument,
+      {
+        input: {
+          subject: `Case ${String(i).padStart(2, '0')} ${i % 5 === 0 ? 'printer' : 'network'}`,
+          body: 'x',
+          owner: { email: `customer${i % 7}@customer.test`, name: `Customer ${i % 7}` },
+          priorityId: w.priorities[PRIORITIES[i % 4]!]!,
+          ...(i % 3 === 0 ? { collaborators: [{ email: `cc${i % 4}@customer.test` }] } : {}),
+        },
+      },
+      { token: w.agents.full.token },
+    );
+    const ticket = res.data!.openTicket.ticket!;
+    opened.push({ id: ticket.id, number: ticket.number, subject: ticket.subject });
+    if (i % 2 === 0) await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.full.id, teamId: i % 4 === 0 ? w.teamId : null } }, { token: w.agents.full.token });
+    if (i % 6 === 0) await t.gql(AddCollaboratorsDocument, { input: { ticketId: ticket.id, people: [{ email: 'shared@customer.test' }], role: 'BCC' } }, { token: w.agents.full.token });
+  }
+});
+afterAll(() => t?.close());
+
+const page = (after: string | null, orderBy: { field: 'CREATED_AT' | 'PRIORITY' | 'DUE_AT' | 'NUMBER' | 'LAST_MESSAGE_AT' | 'UPDATED_AT'; direction: 'ASC' | 'DESC' }) =>
+  t.gql(QueuePageDocument, { first: 7, after, orderBy }, { token: w.agents.full.token });
+
+describe('ticket lists', () => {
+  it('loads a 50-ticket page with all its relations in a small constant number of statements', async () => {
+    let edges = 0;
+    let total = 0;
+    const sql = await t.sqlDuring(async () => {
+      const page = await t.gql(QueuePageDocument, { first: 50 }, { token: w.agents.full.token });
+      edges = page.data!.tickets.edges.length;
+      total = page.data!.tickets.totalCount;
+    });
+    expect(edges).toBe(50);
+    expect(total).toBe(55);
+    // auth (token + viewer) 2, principal 3, page + count 2, tickets 1, then one per relation kind
+    // (owner, organization, assignee, team, department, status, priority, collaborators, their users)
+    expect(sql.length).toBeLessThanOrEqual(20);
+    const again = await t.sqlDuring(() => t.gql(QueuePageDocument, { first: 10 }, { token: w.agents.full.token }));
+    expect(again.length).toBe(sql.length);
+  });
+
+  it('pages through every visible ticket exactly once, in each order', async () => {
+    for (const orderBy of [
+      { field: 'CREATED_AT', direction: 'DESC' },
+      { field: 'PRIORITY', direction: 'DESC' },
+      { field: 'DUE_AT', direction: 'ASC' },
+      { field: 'NUMBER', direction: 'ASC' },
+      { field: 'LAST_MESSAGE_AT', direction: 'DESC' },
+      { field: 'UPDATED_AT', direction: 'ASC' },
+    ] as const) {
+      const seen: string[] = [];
+      const sortKeys: number[] = [];
+      let after: string | null = null;
+      for (let guard = 0; guard < 20; guard++) {
+        const res: Awaited<ReturnType<typeof page>> = await page(after, orderBy);
+        if (!res.data) throw new Error(orderBy.field + ' ' + JSON.stringify(res.errors).slice(0, 300));
+        const tickets = res.data.tickets;
+        for (const e of tickets.edges) {
+          seen.push(e.node.id);
+          if (orderBy.field === 'PRIORITY') sortKeys.push(e.node.priority.urgency);
+        }
+        if (!tickets.pageInfo.hasNextPage) break;
+        after = tickets.pageInfo.endCursor;
+      }
+      expect(new Set(seen).size, orderBy.field).toBe(55);
+      expect(seen.length, orderBy.field).toBe(55);
+      if (orderBy.field === 'PRIORITY') expect(sortKeys).toEqual([...sortKeys].sort((a, b) => b - a));
+    }
+  });
+
+  it('filters by search fields, combined with AND', async () => {
+    const q = async (search: Record<string, unknown>) => (await t.gql(QueuePageDocument, { first: 100, search }, { token: w.agents.full.token })).data!.tickets;
+    expect((await q({ text: 'printer' })).totalCount).toBe(11);
+    expect((await q({ text: opened[3]!.number })).edges.map((e) => e.node.id)).toEqual([opened[3]!.id]);
+    expect((await q({ isAssigned: true })).totalCount).toBe(28);
+    expect((await q({ isAssigned: false })).totalCount).toBe(27);
+    expect((await q({ teamIds: [w.teamId] })).totalCount).toBe(14);
+    expect((await q({ assigneeIds: [w.agents.full.id], priorityIds: [w.priorities.Low!] })).totalCount).toBe(14);
+    expect((await q({ ownerEmail: 'CUSTOMER0@customer.test' })).totalCount).toBe(8);
+    expect((await q({ states: ['CLOSED'] })).totalCount).toBe(0);
+    expect((await q({ departmentIds: ['not-an-id'] })).totalCount).toBe(0);
+    await t.gql(UpdateTicketDocument, { input: { ticketId: opened[0]!.id, dueAt: new Date(Date.now() - 1000).toISOString() } }, { token: w.agents.full.token });
+    expect((await q({ isOverdue: true })).edges.map((e) => e.node.id)).toEqual([opened[0]!.id]);
+    expect((await q({ isOverdue: false })).totalCount).toBe(54);
+  });
+
+  it('hides BCC collaborators from other end users but shows them to agents', async () => {
+    const agentView = await t.gql(QueuePageDocument, { first: 100, search: { text: 'Case 00' } }, { token: w.agents.full.token });
+    expect(agentView.data!.tickets.edges[0]!.node.collaborators.map((c) => c.role).sort()).toEqual(['BCC', 'CC']);
+  });
+
+  it('treats a SQL-looking search as plain text', async () => {
+    const res = await t.gql(QueuePageDocument, { first: 5, search: { text: "'; drop table ticket; --" } }, { token: w.agents.full.token });
+    expect(res.data!.tickets.totalCount).toBe(0);
+    expect((await t.gql(QueuePageDocument, { first: 1 }, { token: w.agents.full.token })).data!.tickets.totalCount).toBe(55);
+  });
+
+  it('refuses a cursor from another ordering or a forged one', async () => {
+    const page = await t.gql(QueuePageDocument, { first: 2, orderBy: { field: 'PRIORITY', direction: 'ASC' } }, { token: w.agents.full.token });
+    const cursor = page.data!.tickets.pageInfo.endCursor!;
+    const res = await t.gql(QueuePageDocument, { first: 2, after: cursor, orderBy: { field: 'CREATED_AT', direction: 'ASC' } }, { token: w.agents.full.token });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const forged = Buffer.from(JSON.stringify(['1; drop table ticket', 1])).toString('base64url');
+    const res2 = await t.gql(QueuePageDocument, { first: 2, after: forged, orderBy: { field: 'PRIORITY', direction: 'ASC' } }, { token: w.agents.full.token });
+    expect(res2.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+});
