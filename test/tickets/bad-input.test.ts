@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TicketEvent } from '../../src/modules/events/ticket-event.entity';
+import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
+import { Ticket } from '../../src/modules/tickets/ticket.entity';
+import {
+  AddNoteDocument,
+  AssignDocument,
+  OpenTicketDocument,
+  PostMessageDocument,
+  ReplyDocument,
+  SetStatusDocument,
+  TicketThreadDocument,
+  UpdateAgentDocument,
+} from '../__generated__/graphql';
+import { startTestServer, type TestServer } from '../support/server';
+import { buildWorld, type World } from '../support/world';
+
+// Bad input to the ticket lifecycle: each gets its clear error, and nothing is written.
+let t: TestServer;
+let w: World;
+
+beforeAll(async () => {
+  // a body limit above 20 MB, so the 10 MB fields reach the service's own checks
+  t = await startTestServer({ DESKQL_MAX_BODY_BYTES: String(24 * 1024 * 1024) });
+  w = await buildWorld(t);
+});
+afterAll(() => t?.close());
+
+const snapshot = async () => ({
+  tickets: await t.em().count(Ticket, {}),
+  entries: await t.em().count(ThreadEntry, {}),
+  events: await t.em().count(TicketEvent, {}),
+});
+
+async function newTicket(subject = 'Bad input target') {
+  const res = await t.gql(OpenTicketDocument, { input: { subject, body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
+  return res.data!.openTicket.ticket!;
+}
+
+describe('intake', () => {
+  it('refuses an empty or whitespace subject and body', async () => {
+    const before = await snapshot();
+    const res = await t.gql(OpenTicketDocument, { input: { subject: '   ', body: '<p> </p>', owner: { email: 'x@customer.test' } } }, { token: w.agents.full.token });
+    expect(res.data?.openTicket).toEqual({
+      ticket: null,
+      accessToken: null,
+      userErrors: [
+        { field: ['subject'], code: 'BAD_USER_INPUT', message: 'subject must not be empty' },
+        { field: ['body'], code: 'BAD_USER_INPUT', message: 'body must not be empty' },
+      ],
+    });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a 10 MB subject and a 10 MB body', async () => {
+    const before = await snapshot();
+    const huge = 'a'.repeat(10 * 1024 * 1024);
+    const res = await t.gql(OpenTicketDocument, { input: { subject: huge, body: huge, owner: { email: 'x@customer.test' } } }, { token: w.agents.full.token });
+    expect(res.data?.openTicket.userErrors.map((e) => [e.field?.join('.'), e.code])).toEqual([
+      ['subject', 'BAD_USER_INPUT'],
+      ['body', 'BAD_USER_INPUT'],
+    ]);
+    expect(res.data?.openTicket.userErrors[1]!.message).toMatch(/^body must be at most \d+ characters$/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a body larger than the HTTP limit before parsing it', async () => {
+    const small = await startTestServer();
+    try {
+      const before = await small.em().count(Ticket, {});
+      const res = await fetch(small.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'mutation($i: OpenTicketInput!) { openTicket(input: $i) { ticket { id } } }', variables: { i: { subject: 's', body: 'b'.repeat(2 * 1024 * 1024), owner: { email: 'a@b.test' } } } }),
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ errors: [{ message: 'The request body is too large', extensions: { code: 'BAD_REQUEST' } }] });
+      expect(await small.em().count(Ticket, {})).toBe(before);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses a malformed owner email and an unknown department id', async () => {
+    const before = await snapshot();
+    const res = await t.gql(
+      OpenTicketDocument,
+      { input: { subject: 'ok', body: 'ok', owner: { email: 'not an email\r\nBcc: x@y.z' }, departmentId: w.teamId } },
+      { token: w.agents.full.token },
+    );
+    expect(res.data?.openTicket.userErrors.map((e) => [e.field?.join('.'), e.code])).toEqual([['owner.0.email', 'BAD_USER_INPUT']]);
+    const dept = await t.gql(OpenTicketDocument, { input: { subject: 'ok', body: 'ok', owner: { email: 'a@customer.test' }, departmentId: w.teamId } }, { token: w.agents.full.token });
+    expect(dept.data?.openTicket.userErrors).toEqual([{ field: ['departmentId'], code: 'NOT_FOUND', message: 'Department not found' }]);
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+const XSS = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '<IMG SRC="javascript:alert(\'XSS\');">',
+  '<a href="jav&#x09;ascript:alert(1)">click</a>',
+  '<svg onload=alert(1)>',
+  '<iframe src="javascript:alert(1)"></iframe>',
+  '<div style="background-image: url(javascript:alert(1))">x</div>',
+  '<form><button formaction="javascript:alert(1)">go</button></form>',
+  '<body onload=alert(1)>',
+  '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+  '<<SCRIPT>alert("XSS");//<</SCRIPT>',
+  '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+];
+
+describe('stored HTML', () => {
+  it('stores no executable script from the OWASP filter-evasion payloads, in any entry type', async () => {
+    const ticket = await newTicket('XSS target');
+    for (const payload of XSS) {
+      const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: `<p>ok</p>${payload}` } }, { token: w.agents.full.token });
+      expect(reply.data?.replyToTicket.userErrors).toEqual([]);
+      await t.gql(AddNoteDocument, { input: { ticketId: ticket.id, body: `<p>note</p>${payload}` } }, { token: w.agents.full.token });
+      await t.gql(PostMessageDocument, { input: { ticketId: ticket.id, body: `<p>msg</p>${payload}` } }, { token: w.users.owner.token });
+    }
+    const stored = await t.em().find(ThreadEntry, { ticket: { number: ticket.number } });
+    expect(stored.length).toBe(1 + 3 * XSS.length);
+    for (const entry of stored) {
+      expect(entry.body).not.toMatch(/<script|<svg|<iframe|<math|<form|<button|<style|\son\w+\s*=|javascript:|style=/i);
+    }
+    const thread = await t.gql(TicketThreadDocument, { number: ticket.number }, { token: w.agents.full.token });
+    expect(JSON.stringify(thread.data)).not.toMatch(/onerror|javascript:|<script/i);
+  });
+});
+
+describe('work on tickets', () => {
+  it('refuses replies, notes and messages on a deleted ticket, and messages on an archived one', async () => {
+    const ticket = await newTicket('To delete');
+    const del = await t.gql(SetStatusDocument, { input: { ticketIds: [ticket.id], statusId: w.statuses.Deleted! } }, { token: w.agents.full.token });
+    expect(del.data?.setTicketStatus.tickets?.[0]?.state).toBe('DELETED');
+    const before = await snapshot();
+    const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'hello?' } }, { token: w.agents.full.token });
+    expect(reply.data?.replyToTicket.userErrors).toEqual([{ field: null, code: 'CONFLICT', message: 'The ticket is deleted; it takes no replies' }]);
+    const note = await t.gql(AddNoteDocument, { input: { ticketId: ticket.id, body: 'hello?' } }, { token: w.agents.full.token });
+    expect(note.data?.addNote.userErrors).toEqual([{ field: null, code: 'CONFLICT', message: 'The ticket is deleted; it takes no notes' }]);
+    const msg = await t.gql(PostMessageDocument, { input: { ticketId: ticket.id, body: 'reopen please' } }, { token: w.users.owner.token });
+    expect(msg.data?.postMessage.userErrors).toEqual([{ field: null, code: 'CONFLICT', message: 'The ticket is deleted; messages cannot reopen it' }]);
+    expect(await snapshot()).toEqual(before);
+
+    const archived = await newTicket('To archive');
+    await t.gql(SetStatusDocument, { input: { ticketIds: [archived.id], statusId: w.statuses.Archived! } }, { token: w.agents.full.token });
+    const msg2 = await t.gql(PostMessageDocument, { input: { ticketId: archived.id, body: 'reopen please' } }, { token: w.users.owner.token });
+    expect(msg2.data?.postMessage.userErrors[0]).toMatchObject({ code: 'CONFLICT', message: 'The ticket is archived; messages cannot reopen it' });
+  });
+
+  it('refuses a status id of the wrong kind', async () => {
+    const ticket = await newTicket();
+    const before = await snapshot();
+    const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'closing', statusId: w.priorities.High! } }, { token: w.agents.full.token });
+    expect(reply.data?.replyToTicket.userErrors).toEqual([{ field: ['statusId'], code: 'NOT_FOUND', message: 'TicketStatus not found' }]);
+    const bulk = await t.gql(SetStatusDocument, { input: { ticketIds: [ticket.id], statusId: w.agents.full.id } }, { token: w.agents.full.token });
+    expect(bulk.data?.setTicketStatus.userErrors).toEqual([{ field: ['statusId'], code: 'NOT_FOUND', message: 'TicketStatus not found' }]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses to assign an inactive agent or one without access to the department', async () => {
+    const ticket = await newTicket();
+    const before = await snapshot();
+    const other = await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.other.id } }, { token: w.agents.full.token });
+    expect(other.data?.assignTicket.userErrors).toEqual([{ field: ['agentId'], code: 'BAD_USER_INPUT', message: "The agent has no access to the ticket's department" }]);
+    const deactivate = await t.gql(UpdateAgentDocument, { input: { agentId: w.agents.replyOnly.id, isActive: false } }, { token: w.agents.admin.token });
+    expect(deactivate.data?.updateAgent.userErrors).toEqual([]);
+    const inactive = await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.replyOnly.id } }, { token: w.agents.full.token });
+    expect(inactive.data?.assignTicket.userErrors).toEqual([{ field: ['agentId'], code: 'BAD_USER_INPUT', message: 'The agent is inactive and cannot be assigned' }]);
+    const neither = await t.gql(AssignDocument, { input: { ticketId: ticket.id } }, { token: w.agents.full.token });
+    expect(neither.data?.assignTicket.userErrors[0]?.code).toBe('BAD_USER_INPUT');
+    expect(await snapshot()).toEqual(before);
+    await t.gql(UpdateAgentDocument, { input: { agentId: w.agents.replyOnly.id, isActive: true } }, { token: w.agents.admin.token });
+  });
+
+  it('answers NOT_FOUND for a guessed or wrong-type ticket id, never FORBIDDEN', async () => {
+    const hidden = (await t.gql(OpenTicketDocument, { input: { subject: 'Sales secret', body: 'x', owner: { email: 'sales@customer.test' }, departmentId: w.salesId } }, { token: w.agents.other.token })).data!.openTicket.ticket!;
+    const before = await snapshot();
+    for (const ticketId of [hidden.id, w.agents.full.id, 'garbage']) {
+      const res = await t.gql(ReplyDocument, { input: { ticketId, body: 'peek' } }, { token: w.agents.full.token });
+      expect(res.data?.replyToTicket.userErrors).toEqual([{ field: ['ticketId'], code: 'NOT_FOUND', message: 'Ticket not found' }]);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+});
