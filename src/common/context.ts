@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { LoginLimiter } from '../modules/auth/login-limiter';
+import type { LiveHub } from '../modules/events/live';
 import type { Agent } from '../modules/directory/agent.entity';
 import type { EndUser } from '../modules/directory/end-user.entity';
 import type { Logger } from './logger';
@@ -26,6 +27,10 @@ export type Viewer = AgentViewer | EndUserViewer;
 /** Process-wide singletons the operations share. */
 export interface Services {
   loginLimits: { byEmail: LoginLimiter; byAddress: LoginLimiter };
+  /** The event dispatcher: told after a commit that wrote events (absent in scripts). */
+  events?: { committed(): void };
+  /** Live subscriptions' fan-out (absent in scripts). */
+  live?: LiveHub;
 }
 
 /** What every resolver gets, over HTTP and WebSocket alike. */

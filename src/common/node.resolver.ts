@@ -11,6 +11,7 @@ async function loadNode(ctx: Context, id: string): Promise<object | null> {
   const decoded = decodeGlobalId(id);
   const kind = decoded && nodeKind(decoded.type);
   if (!decoded || !kind) return null;
+  if (typeof decoded.key === 'string') return kind.loadWord ? kind.loadWord(ctx, decoded.key) : null;
   return kind.load(ctx, decoded.key);
 }
 

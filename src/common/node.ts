@@ -9,6 +9,8 @@ interface NodeKind {
   entity: EntityClass;
   /** Loads the object by key if the viewer may see it; null otherwise. */
   load(ctx: Context, key: number): Promise<object | null>;
+  /** For types with word keys too (system queues). */
+  loadWord?(ctx: Context, key: string): Promise<object | null>;
 }
 
 const byTypeName = new Map<string, NodeKind>();

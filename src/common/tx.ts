@@ -1,6 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from './context';
 
+type BeforeCommit = (em: EntityManager) => Promise<boolean>;
+const beforeCommit: BeforeCommit[] = [];
+
+/**
+ * Work a module must do at the end of every command transaction (the events
+ * module seals the outbox there). Returns whether it wrote anything that
+ * listeners should hear about after the commit.
+ */
+export function registerBeforeCommit(hook: BeforeCommit): void {
+  beforeCommit.push(hook);
+}
+
 /**
  * Runs a command in one transaction on a clear fork of the operation's
  * EntityManager: a refused command leaves no half-changed entity behind for a
@@ -11,16 +23,21 @@ import type { Context } from './context';
  * their field resolvers load relations through it, so its finished
  * transaction context is dropped and later loads use the pool.
  */
-export async function inTransaction<T>(ctx: Context, work: (em: EntityManager) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(ctx: Pick<Context, 'em' | 'services'>, work: (em: EntityManager) => Promise<T>): Promise<T> {
   let fork: EntityManager | null = null;
+  let published = false;
   try {
-    return await ctx.em.transactional(
-      (em) => {
+    const result = await ctx.em.transactional(
+      async (em) => {
         fork = em;
-        return work(em);
+        const value = await work(em);
+        for (const hook of beforeCommit) if (await hook(em)) published = true;
+        return value;
       },
       { clear: true },
     );
+    if (published) ctx.services.events?.committed();
+    return result;
   } finally {
     (fork as EntityManager | null)?.resetTransactionContext();
   }

@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Context } from '../common/context';
 import { buildContext, type ContextDeps } from './context';
 import { graphiqlAssets, sendGraphiql, wantsGraphiql } from './graphiql';
+import { attachmentRoutes } from './uploads';
 
 export interface HttpState {
   /** False until GraphQL is served, and again once draining starts. */
@@ -64,6 +65,8 @@ export function createHttpApp(apollo: ApolloServer<Context>, deps: ContextDeps, 
       context: async ({ req }) => buildContext(deps, req.headers.authorization, req.socket.remoteAddress ?? 'unknown'),
     }),
   );
+
+  app.use('/attachments', attachmentRoutes(deps));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });

@@ -1,7 +1,11 @@
 import { FieldResolver, Resolver, Root } from 'type-graphql';
-import { globalIdOf } from '../../common/node';
+import { globalIdOf, registerNode } from '../../common/node';
 import { Attachment } from './attachment.entity';
+import { visibleAttachment } from './attachment.policy';
 import { AttachmentType } from './attachment.type';
+
+// `node(id:)` sees an attachment exactly when its download route would serve it.
+registerNode({ typeName: 'Attachment', entity: Attachment, load: (ctx, key) => visibleAttachment(ctx, key) });
 
 @Resolver(() => AttachmentType)
 export class AttachmentResolver {

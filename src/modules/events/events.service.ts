@@ -1,7 +1,9 @@
-import { ref, type EntityManager } from '@mikro-orm/core';
+import { ref } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Agent } from '../directory/agent.entity';
 import { EndUser } from '../directory/end-user.entity';
 import type { Ticket } from '../tickets/ticket.entity';
+import { trackEvent } from './outbox';
 import { TicketEvent, type TicketEventKind } from './ticket-event.entity';
 
 /** Who did something: an agent, an end user, or the system (filters, schedulers). */
@@ -18,7 +20,7 @@ export function recordEvent(
   actor: EventActor,
   data: Record<string, unknown> | null = null,
 ): TicketEvent {
-  return em.create(TicketEvent, {
+  const event = em.create(TicketEvent, {
     ticket: ref(ticket),
     kind,
     // by reference: the actor may belong to the operation's outer EntityManager
@@ -26,4 +28,6 @@ export function recordEvent(
     actorUser: actor.user ? ref(EndUser, actor.user.id) : null,
     data,
   });
+  trackEvent(em, event);
+  return event;
 }

@@ -3,6 +3,7 @@ import { registerEnumType } from 'type-graphql';
 import type { Agent } from '../directory/agent.entity';
 import type { EndUser } from '../directory/end-user.entity';
 import type { Ticket } from '../tickets/ticket.entity';
+import type { SnapshotJson } from './snapshot-json';
 
 export enum TicketEventKind {
   CREATED = 'CREATED',
@@ -71,6 +72,22 @@ export class TicketEvent {
 
   @Property({ type: 'json', nullable: true })
   data: Record<string, unknown> | null = null;
+
+  /** The ticket's queue-relevant facts before the change (null at creation): live updates evaluate queues on these. */
+  @Property({ type: 'json', nullable: true })
+  before: SnapshotJson | null = null;
+
+  /** The same facts after the change. */
+  @Property({ type: 'json', nullable: true })
+  after: SnapshotJson | null = null;
+
+  /** Commit order (from ticket_event_seq, assigned under a lock at commit): the stream's cursor. */
+  @Property({ type: 'bigint', nullable: true, unique: true })
+  seq: string | null = null;
+
+  /** The moment the change takes effect for time-based predicates (an OVERDUE event: the due date). */
+  @Property({ type: 'datetime', nullable: true })
+  effectiveAt: Date | null = null;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

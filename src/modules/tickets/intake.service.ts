@@ -9,6 +9,7 @@ import { newSecret, PREFIX, secretHash } from '../auth/secrets';
 import { Department } from '../directory/department.entity';
 import { EndUser } from '../directory/end-user.entity';
 import { recordEvent } from '../events/events.service';
+import { trackBefore } from '../events/outbox';
 import { TicketEventKind } from '../events/ticket-event.entity';
 import { SlaPlan } from '../sla/sla-plan.entity';
 import { dueDate } from '../sla/due-date';
@@ -170,6 +171,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
       dueAt: dueDate({ start: now, plan: draft.slaPlan, override: null }),
     });
     await em.flush();
+    trackBefore(em, ticket.id, null);
     recordEvent(em, ticket, TicketEventKind.CREATED, actorOf(ctx), {
       after: {
         number: ticket.number,

@@ -54,7 +54,10 @@ export type TicketPredicate =
   /** The owner belongs to this organization and it shares tickets among its members. */
   | { op: 'sharedWithOrg'; orgId: number }
   | { op: 'subjectContains'; text: string }
-  | { op: 'numberIs'; value: string };
+  | { op: 'numberIs'; value: string }
+  /** The owner belongs to one of these organizations. */
+  | { op: 'ownerOrgIn'; values: number[] }
+  | { op: 'dateIsSet'; field: DateField };
 
 export const P = {
   true: (): TicketPredicate => ({ op: 'true' }),
@@ -107,6 +110,10 @@ export function evaluate(p: TicketPredicate, t: TicketSnapshot, now: Date = new 
       return t.subject.toLowerCase().includes(p.text.toLowerCase());
     case 'numberIs':
       return t.number === p.value;
+    case 'ownerOrgIn':
+      return t.ownerOrgId !== null && p.values.includes(t.ownerOrgId);
+    case 'dateIsSet':
+      return t[p.field] !== null;
   }
 }
 
@@ -198,5 +205,11 @@ export function toSql(p: TicketPredicate, alias: string, params: unknown[], now:
       return `${alias}."subject" ilike ${bind(`%${p.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
     case 'numberIs':
       return `${alias}."number" = ${bind(p.value)}`;
+    case 'ownerOrgIn':
+      return p.values.length === 0
+        ? 'false'
+        : `exists (select 1 from "end_user" u where u."id" = ${alias}."owner_id" and u."organization_id" in (${p.values.map(int).join(', ')}))`;
+    case 'dateIsSet':
+      return `${col(p.field)} is not null`;
   }
 }

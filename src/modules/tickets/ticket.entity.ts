@@ -100,6 +100,10 @@ export class Ticket {
   @Property({ type: 'integer' })
   version: number & Opt = 1;
 
+  /** The due date an OVERDUE event was emitted for (the scheduler emits once per due date). */
+  @Property({ type: 'datetime', nullable: true })
+  overdueNotifiedFor: Date | null = null;
+
   @ManyToOne({ entity: 'Agent', ref: true, nullable: true, deleteRule: 'set null' })
   lockAgent: Ref<Agent> | null = null;
 

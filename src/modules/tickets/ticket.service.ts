@@ -5,7 +5,8 @@ import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/global-id';
 import { lookup } from '../../common/lookup';
-import { inTransaction } from '../../common/tx';
+import { inTransaction, registerBeforeCommit } from '../../common/tx';
+import { sealEvents, trackBefore } from '../events/outbox';
 import { cleanEmail, cleanName } from '../../common/validate';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
@@ -29,6 +30,9 @@ import { TicketStatus } from './ticket-status.entity';
 // duration, the policy checked inside, an event written for every change.
 
 export type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
+
+// Every command transaction ends by sealing its events with the tickets' new facts.
+registerBeforeCommit((em) => sealEvents(em, async (id) => snapshotOf(em, await em.findOneOrFail(Ticket, id))));
 
 export function actorOf(ctx: Context): EventActor {
   const v = ctx.viewer;
@@ -93,6 +97,7 @@ export async function onTicket<T>(ctx: Context, ticketId: string, field: string,
     if (!ticket) return fail(ErrorCode.NOT_FOUND, 'Ticket not found', field);
     const snapshot = await snapshotOf(em, ticket);
     if (!evaluate(visibility(principal), snapshot)) return fail(ErrorCode.NOT_FOUND, 'Ticket not found', field);
+    trackBefore(em, ticket.id, snapshot);
     return work({ em, ticket, snapshot, principal, can: abilities(principal, snapshot), now: new Date() });
   });
 }
@@ -284,7 +289,10 @@ export async function setTicketStatus(ctx: Context, input: { ticketIds: string[]
           continue;
         }
       }
-      if (!tickets.includes(t)) tickets.push(t);
+      if (!tickets.includes(t)) {
+        tickets.push(t);
+        trackBefore(em, t.id, snap);
+      }
     }
     problems.throwIfAny();
     for (const t of tickets) await applyStatus(em, t, status!, now, actorOf(ctx), input.note ?? null);

@@ -1,0 +1,75 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { TicketSnapshot } from '../tickets/ticket-predicate';
+import { toJson } from './snapshot-json';
+import type { TicketEvent } from './ticket-event.entity';
+
+/**
+ * Events are the outbox of live updates. Each carries the ticket's snapshot
+ * before and after the command that wrote it, so subscribers evaluate queue
+ * membership in memory. Commands declare a ticket's "before" when they start
+ * on it; the events are sealed with the "after" at the end of the transaction.
+ */
+interface Pending {
+  before: Map<number, TicketSnapshot | null>;
+  events: TicketEvent[];
+}
+
+const pending = new WeakMap<EntityManager, Pending>();
+
+function pendingOf(em: EntityManager): Pending {
+  let p = pending.get(em);
+  if (!p) {
+    p = { before: new Map(), events: [] };
+    pending.set(em, p);
+  }
+  return p;
+}
+
+/** Records the ticket's facts before this transaction changes it (null: it is new). */
+export function trackBefore(em: EntityManager, ticketId: number, snapshot: TicketSnapshot | null): void {
+  const p = pendingOf(em);
+  if (!p.before.has(ticketId)) p.before.set(ticketId, snapshot);
+}
+
+export function trackEvent(em: EntityManager, event: TicketEvent): void {
+  pendingOf(em).events.push(event);
+}
+
+/**
+ * Held from sequencing to commit: `seq` values are handed out in commit order,
+ * so a reader that has seen seq N never later finds a smaller one committed
+ * (serial ids can commit out of order). The lock covers only the tail of a
+ * transaction.
+ */
+const EVENT_ORDER_LOCK = 7_460_002;
+
+/**
+ * Seals the transaction's events: computes each changed ticket's "after",
+ * takes the ordering lock, and flushes. The first event of a ticket carries
+ * the before→after change; later ones after→after.
+ */
+export async function sealEvents(em: EntityManager, snapshotOf: (ticketId: number) => Promise<TicketSnapshot>): Promise<boolean> {
+  const p = pending.get(em);
+  if (!p || p.events.length === 0) return false;
+  pending.delete(em);
+  await em.flush();
+  const after = new Map<number, TicketSnapshot>();
+  for (const id of new Set(p.events.map((e) => e.ticket.id))) after.set(id, await snapshotOf(id));
+  const seen = new Set<number>();
+  for (const event of p.events) {
+    const id = event.ticket.id;
+    const a = after.get(id)!;
+    const b = seen.has(id) ? a : (p.before.get(id) ?? null);
+    seen.add(id);
+    event.before = b ? toJson(b) : null;
+    event.after = toJson(a);
+  }
+  await em.flush();
+  await em.execute('select pg_advisory_xact_lock(?)', [EVENT_ORDER_LOCK]);
+  const ids = p.events.map((e) => Number(e.id)).sort((x, y) => x - y);
+  await em.execute(
+    `with ordered as (select id, nextval('ticket_event_seq') as s from (select id from ticket_event where id in (${ids.join(',')}) order by id) x)
+     update ticket_event e set seq = o.s from ordered o where e.id = o.id`,
+  );
+  return true;
+}

@@ -1,0 +1,178 @@
+import { ref } from '@mikro-orm/core';
+import type { Context } from '../../common/context';
+import { ErrorCode, fail, Problems } from '../../common/errors';
+import { decodeGlobalId } from '../../common/global-id';
+import { lookup } from '../../common/lookup';
+import { inTransaction } from '../../common/tx';
+import { cleanName } from '../../common/validate';
+import { Agent } from '../directory/agent.entity';
+import { Department } from '../directory/department.entity';
+import { principalOf, visibility, type Principal } from '../tickets/ticket.policy';
+import { P, toSql, type TicketPredicate } from '../tickets/ticket-predicate';
+import { OrderDirection, TicketOrderField } from '../tickets/ticket.type';
+import { criteriaPredicate, validateCriteria, type QueueCriterion } from './queue-criteria';
+import { Queue } from './queue.entity';
+import { SYSTEM_QUEUE_BY_KEY, SYSTEM_QUEUES, type SystemQueue } from './system-queues';
+
+type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
+
+/** A system or custom queue as the API shows it; `id` is the system key or the custom queue's key. */
+export class QueueView {
+  constructor(
+    readonly id: string | number,
+    readonly name: string,
+    readonly key: string | null,
+    readonly parentId: string | number | null,
+    readonly criteria: TicketPredicate | ((p: AgentPrincipal) => TicketPredicate),
+    readonly order: { field: TicketOrderField; direction: OrderDirection },
+  ) {}
+
+  /** Membership for this agent (without visibility). */
+  predicate(p: AgentPrincipal): TicketPredicate {
+    return typeof this.criteria === 'function' ? this.criteria(p) : this.criteria;
+  }
+}
+
+const DEFAULT_ORDER = { field: TicketOrderField.CREATED_AT, direction: OrderDirection.DESC };
+
+export function systemView(q: SystemQueue): QueueView {
+  return new QueueView(q.key, q.name, q.key, q.parent, (p) => q.predicate(p), DEFAULT_ORDER);
+}
+
+export function customView(q: Queue): QueueView {
+  return new QueueView(q.id, q.name, null, q.parent?.id ?? null, criteriaPredicate(q.criteria), {
+    field: q.sortField as TicketOrderField,
+    direction: q.sortDirection as OrderDirection,
+  });
+}
+
+function departmentsOf(p: AgentPrincipal): number[] {
+  return [p.primaryDepartmentId, ...p.extra.keys()];
+}
+
+/** Whether an agent sees a custom queue: their own, or shared with everyone or one of their departments. */
+export function seesQueue(p: AgentPrincipal, q: Queue): boolean {
+  if (q.owner) return q.owner.id === p.agentId;
+  return p.isAdmin || q.departmentIds.length === 0 || q.departmentIds.some((d) => departmentsOf(p).includes(d));
+}
+
+export async function agentPrincipal(ctx: Context): Promise<AgentPrincipal> {
+  const p = await principalOf(ctx);
+  if (p.kind !== 'agent') return fail(ErrorCode.FORBIDDEN, 'Queues are for agents');
+  return p;
+}
+
+/** Every queue the agent sees: the system queues, then custom ones by name. */
+export async function visibleQueues(ctx: Context): Promise<QueueView[]> {
+  const p = await agentPrincipal(ctx);
+  const custom = await ctx.em.find(Queue, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  return [...SYSTEM_QUEUES.map(systemView), ...custom.filter((q) => seesQueue(p, q)).map(customView)];
+}
+
+export async function queueByKey(ctx: Context, key: string | number): Promise<QueueView | null> {
+  const p = await principalOf(ctx);
+  if (p.kind !== 'agent') return null;
+  if (typeof key === 'string') {
+    const sys = SYSTEM_QUEUE_BY_KEY.get(key);
+    return sys ? systemView(sys) : null;
+  }
+  const q = await ctx.em.findOne(Queue, key);
+  return q && seesQueue(p, q) ? customView(q) : null;
+}
+
+export async function queueById(ctx: Context, id: string): Promise<QueueView | null> {
+  const decoded = decodeGlobalId(id);
+  return decoded && decoded.type === 'Queue' ? queueByKey(ctx, decoded.key) : null;
+}
+
+/** Membership including visibility, for this agent. */
+export function queueMembership(view: QueueView, p: AgentPrincipal): TicketPredicate {
+  return P.and(visibility(p), view.predicate(p));
+}
+
+/** The exact count: one statement per queue (a combined FILTER count plans badly). */
+export async function queueCount(ctx: Context, view: QueueView): Promise<number> {
+  const p = await agentPrincipal(ctx);
+  const params: unknown[] = [];
+  const where = toSql(queueMembership(view, p), 't', params);
+  const rows = await ctx.em.execute<{ count: number }[]>(`select count(*)::int as count from "ticket" t where ${where}`, params);
+  return Number(rows[0]?.count ?? 0);
+}
+
+export interface QueueFields {
+  name?: string | null;
+  criteria?: QueueCriterion[] | null;
+  sortField?: TicketOrderField | null;
+  sortDirection?: OrderDirection | null;
+  parentId?: string | null;
+  /** Shared with these departments (admins); omitted: personal. */
+  shared?: boolean | null;
+  departmentIds?: string[] | null;
+}
+
+export function createQueue(ctx: Context, input: QueueFields & { name: string; criteria: QueueCriterion[] }): Promise<QueueView> {
+  return saveQueue(ctx, null, input);
+}
+
+export function updateQueue(ctx: Context, queueId: string, input: QueueFields): Promise<QueueView> {
+  return saveQueue(ctx, queueId, input);
+}
+
+async function saveQueue(ctx: Context, queueId: string | null, input: QueueFields): Promise<QueueView> {
+  const p = await agentPrincipal(ctx);
+  return inTransaction(ctx, async (em) => {
+    const problems = new Problems();
+    let q: Queue;
+    if (queueId) {
+      const key = decodeGlobalId(queueId);
+      const found = key?.type === 'Queue' && typeof key.key === 'number' ? await em.findOne(Queue, key.key) : null;
+      if (!found || !seesQueue(p, found)) return fail(ErrorCode.NOT_FOUND, key && typeof key.key === 'string' ? 'System queues cannot be changed' : 'Queue not found', 'queueId');
+      if (!found.owner && !p.isAdmin) return fail(ErrorCode.FORBIDDEN, 'Only administrators change shared queues');
+      q = found;
+    } else {
+      q = em.create(Queue, { name: '' });
+      q.owner = ref(Agent, p.agentId);
+    }
+    if (input.name != null) q.name = cleanName(problems, input.name, 'name');
+    if (input.criteria != null) {
+      validateCriteria(problems, input.criteria);
+      q.criteria = input.criteria.map((c) => ({ field: c.field, operator: c.operator, values: [...c.values] }));
+    }
+    if (input.sortField != null) q.sortField = input.sortField;
+    if (input.sortDirection != null) q.sortDirection = input.sortDirection;
+    if (input.shared != null) {
+      if (input.shared && !p.isAdmin) problems.add(ErrorCode.FORBIDDEN, 'Only administrators share queues', 'shared');
+      q.owner = input.shared ? null : ref(Agent, p.agentId);
+    }
+    if (input.departmentIds != null) {
+      const ids: number[] = [];
+      for (const [i, id] of input.departmentIds.entries()) {
+        const d = await lookup(em, Department, 'Department', id, `departmentIds.${i}`, problems);
+        if (d) ids.push(d.id);
+      }
+      q.departmentIds = ids;
+    }
+    if (input.parentId !== undefined) {
+      const key = input.parentId ? decodeGlobalId(input.parentId) : null;
+      const parent = key?.type === 'Queue' && typeof key.key === 'number' ? await em.findOne(Queue, key.key) : null;
+      if (input.parentId && (!parent || !seesQueue(p, parent) || parent.id === q.id)) problems.add(ErrorCode.NOT_FOUND, 'Queue not found', 'parentId');
+      q.parent = parent ? ref(parent) : null;
+    }
+    problems.throwIfAny();
+    await em.flush();
+    return customView(q);
+  });
+}
+
+export async function deleteQueue(ctx: Context, queueId: string): Promise<string> {
+  const p = await agentPrincipal(ctx);
+  return inTransaction(ctx, async (em) => {
+    const key = decodeGlobalId(queueId);
+    const q = key?.type === 'Queue' && typeof key.key === 'number' ? await em.findOne(Queue, key.key) : null;
+    if (!q || !seesQueue(p, q)) return fail(ErrorCode.NOT_FOUND, 'Queue not found', 'id');
+    if (!q.owner && !p.isAdmin) return fail(ErrorCode.FORBIDDEN, 'Only administrators delete shared queues');
+    em.remove(q);
+    await em.flush();
+    return queueId;
+  });
+}
