@@ -12,7 +12,9 @@
 import sanitize from 'sanitize-html';
 
 /** Largest body (in characters of input HTML) a caller should accept; the caller checks it. */
-export const MAX_HTML_LENGTH = 1_000_000;
+// 256k characters: a long email thread fits; the worst-case input sanitizes in a
+// fraction of a second (npm run bench:html), so one body cannot stall the server.
+export const MAX_HTML_LENGTH = 256_000;
 
 export interface SanitizeHtmlOptions {
   /**
@@ -208,21 +210,24 @@ const UNESCAPE: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 /**
  * Plain text of sanitized HTML: block elements and <br> become line breaks,
  * runs of whitespace collapse (except inside <pre>), entities are decoded.
+ * Linear: it never looks back at what it has built (the last character is kept aside).
  */
 function toText(cleanHtml: string): string {
-  let out = '';
+  const parts: string[] = [];
+  let last = '';
   let pendingBreak = false;
   let preDepth = 0;
 
+  const emit = (text: string): void => {
+    if (text === '') return;
+    parts.push(text);
+    last = text[text.length - 1]!;
+  };
   const flushBreak = (): void => {
-    if (pendingBreak && out !== '' && !out.endsWith('\n')) out += '\n';
+    if (pendingBreak && last !== '' && last !== '\n') emit('\n');
     pendingBreak = false;
   };
-  const append = (text: string): void => {
-    if (text === '') return;
-    flushBreak();
-    out += text;
-  };
+  const atLineStartOrSpace = (): boolean => last === '' || pendingBreak || /\s/.test(last);
 
   sanitize(cleanHtml, {
     allowedTags: [],
@@ -231,44 +236,87 @@ function toText(cleanHtml: string): string {
     onOpenTag: (name) => {
       if (name === 'pre') preDepth++;
       if (BLOCK_SET.has(name)) pendingBreak = true;
-      else if ((name === 'td' || name === 'th') && out !== '' && !/\s$/.test(out) && !pendingBreak) out += ' ';
+      else if ((name === 'td' || name === 'th') && !atLineStartOrSpace()) emit(' ');
     },
     onCloseTag: (name) => {
       if (name === 'pre' && preDepth > 0) preDepth--;
       if (name === 'br') {
         flushBreak();
-        out += '\n';
+        emit('\n');
       } else if (BLOCK_SET.has(name)) {
         pendingBreak = true;
       }
     },
     // sanitize-html hands us its escaped form of the (decoded) text: undo exactly that.
     textFilter: (escaped) => {
-            const text = escaped.replace(ESCAPED, (_m, name: string) => UNESCAPE[name]!).replace(/\u0000/g, '');
+      const text = escaped.replace(ESCAPED, (_m, name: string) => UNESCAPE[name]!).replace(/\u0000/g, '');
       if (preDepth > 0) {
-        append(text.replace(/\r\n?/g, '\n'));
+        const raw = text.replace(/\r\n?/g, '\n');
+        if (raw !== '') flushBreak();
+        emit(raw);
       } else {
         let collapsed = text.replace(/\s+/g, ' ');
-        if (out === '' || /\s$/.test(out) || pendingBreak) collapsed = collapsed.replace(/^ /, '');
-        append(collapsed);
+        if (atLineStartOrSpace()) collapsed = collapsed.replace(/^ /, '');
+        if (collapsed !== '') flushBreak();
+        emit(collapsed);
       }
       return '';
     },
   });
 
-  return out
+  const lines = parts
+    .join('')
+    .replace(/\n{3,}/g, '\n\n')
     .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n')
-    .replace(/^\n+|\n+$/g, '')
-    .replace(/\n{3,}/g, '\n\n');
+    .map((line) => line.trimEnd());
+  let start = 0;
+  let end = lines.length;
+  while (start < end && lines[start] === '') start++;
+  while (end > start && lines[end - 1] === '') end--;
+  return lines.slice(start, end).join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/** Deepest element nesting we parse; deeper input is flattened to text (see sanitizeHtml). */
+export const MAX_NESTING = 512;
+
+class TooDeep extends Error {}
+
+/**
+ * Plain text of markup too deeply nested to parse, as escaped HTML: every run
+ * of tags becomes a space. Only `<…>` spans followed by a `>` are cut, so this stays
+ * linear; whatever is left is parsed with no tag allowed.
+ */
+function flatten(input: string): string {
+  const end = input.lastIndexOf('>') + 1;
+  const stripped = input.slice(0, end).replace(/(?:<[^>]*>)+/g, ' ') + input.slice(end);
+  return sanitize(stripped, { allowedTags: [], allowedAttributes: {}, nonTextTags: [] });
 }
 
 /**
  * Sanitizes a thread body and renders its plain text. Idempotent: sanitizing
  * the returned html again yields the same html.
+ *
+ * htmlparser2 keeps its stack of open elements with Array#unshift, so parsing
+ * is quadratic in nesting depth (a megabyte of `<b>` took over two minutes):
+ * past MAX_NESTING open elements we stop and keep only the text.
  */
 export function sanitizeHtml(input: string, options: SanitizeHtmlOptions = {}): SanitizedHtml {
-  const html = sanitize(input, buildOptions(options)).replace(REJECTED, '');
+  let depth = 0;
+  const sanitizeOptions: sanitize.IOptions = {
+    ...buildOptions(options),
+    onOpenTag: () => {
+      if (++depth > MAX_NESTING) throw new TooDeep();
+    },
+    onCloseTag: () => {
+      depth--;
+    },
+  };
+  let html: string;
+  try {
+    html = sanitize(input, sanitizeOptions).replace(REJECTED, '');
+  } catch (error) {
+    if (!(error instanceof TooDeep)) throw error;
+    html = flatten(input);
+  }
   return { html, text: toText(html) };
 }
