@@ -50,6 +50,13 @@ const envSchema = z.object({
   DESKQL_MAX_BODY_BYTES: positiveInt(100 * 1024 * 1024).default(1024 * 1024),
   DESKQL_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(10_000).default(100),
   DESKQL_SHUTDOWN_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+  DESKQL_QUEUE_UPDATE_INTERVAL_MS: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be between 0 and 60000' })
+    .max(60_000, { message: 'must be between 0 and 60000' })
+    .default(250),
+  DESKQL_EVENT_POLL_MS: positiveInt(60_000).default(1000),
 });
 
 export interface Config {
@@ -71,6 +78,10 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly maxSubscriptionsPerSocket: number;
   readonly shutdownTimeoutMs: number;
+  /** Count updates of one queue reach a subscriber at most this often (0: every one). */
+  readonly queueUpdateIntervalMs: number;
+  /** Backstop poll of the event table (new events normally wake the dispatcher at once). */
+  readonly eventPollMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -108,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     maxBodyBytes: e.DESKQL_MAX_BODY_BYTES,
     maxSubscriptionsPerSocket: e.DESKQL_MAX_SUBSCRIPTIONS_PER_SOCKET,
     shutdownTimeoutMs: e.DESKQL_SHUTDOWN_TIMEOUT_MS,
+    queueUpdateIntervalMs: e.DESKQL_QUEUE_UPDATE_INTERVAL_MS,
+    eventPollMs: e.DESKQL_EVENT_POLL_MS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

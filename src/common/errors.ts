@@ -102,6 +102,7 @@ export async function payload<T extends object>(command: () => Promise<T>): Prom
 export type TopLevelCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'QUERY_TOO_COMPLEX'
   | 'RATE_LIMITED'

@@ -7,6 +7,9 @@ import { createLogger, type Logger } from '../common/logger';
 import { bootstrap, type BootstrapResult } from '../db/bootstrap';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from '../db/orm';
 import { LoginLimiter } from '../modules/auth/login-limiter';
+import { EventDispatcher } from '../modules/events/dispatcher';
+import { LiveHub } from '../modules/events/live';
+import { OverdueScheduler } from '../modules/events/overdue-scheduler';
 import type { ContextDeps } from './context';
 import { createApollo } from './graphql';
 import { createHttpApp, type HttpState } from './http';
@@ -40,7 +43,18 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     await migrate(db.orm);
     const boot = await bootstrap(db.orm.em.fork(), { email: config.adminEmail, password: config.adminPassword });
     const schema = await deskSchema();
-    const deps: ContextDeps = { orm: db.orm, config, log, services: createServices(config) };
+    const services = createServices(config);
+    const dispatcher = new EventDispatcher(db.orm, log, { databaseUrl: config.databaseUrl, pollMs: config.eventPollMs });
+    await dispatcher.start();
+    const scheduler = new OverdueScheduler(db.orm, services, log);
+    const hub = new LiveHub(db.orm, dispatcher, {
+      queueUpdateIntervalMs: config.queueUpdateIntervalMs,
+      onBatch: () => void scheduler.reschedule().catch((err: unknown) => log.error({ err }, 'rescheduling OVERDUE failed')),
+    });
+    services.events = dispatcher;
+    services.live = hub;
+    await scheduler.reschedule();
+    const deps: ContextDeps = { orm: db.orm, config, log, services };
     const state: HttpState = { ready: false };
     const httpServer = http.createServer();
     httpServer.headersTimeout = 30_000;
@@ -70,6 +84,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           state.ready = false;
           log.debug('closing WebSocket connections');
           await ws.close();
+          scheduler.stop();
+          await dispatcher.stop();
           log.debug('draining HTTP requests');
           await apollo.stop(); // stops accepting, lets in-flight requests finish
           log.debug('closing the database');

@@ -4,6 +4,7 @@ import type { GraphQLFormattedError } from 'graphql';
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED',
   'FORBIDDEN',
+  'NOT_FOUND',
   'BAD_USER_INPUT',
   'BAD_REQUEST',
   'QUERY_TOO_COMPLEX',

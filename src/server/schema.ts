@@ -15,7 +15,9 @@ import {
   TeamFieldsResolver,
 } from '../modules/directory/directory.resolver';
 import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
+import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
 import { TicketEventResolver } from '../modules/events/ticket-event.resolver';
+import { QueueFieldsResolver, QueueRootResolver, TicketQueuesResolver } from '../modules/queues/queue.resolver';
 import { SlaResolver } from '../modules/sla/sla.resolver';
 import { ThreadEntryResolver } from '../modules/threads/thread.resolver';
 import {
@@ -51,7 +53,26 @@ const resolvers: NonEmptyArray<Function> = [
   ThreadEntryResolver,
   AttachmentResolver,
   TicketEventResolver,
+  QueueRootResolver,
+  QueueFieldsResolver,
+  TicketQueuesResolver,
+  SubscriptionResolver,
+  QueueUpdateResolver,
+  TicketUpdateResolver,
 ];
+
+/**
+ * type-graphql refuses subscriptions without a pubSub even when each has its
+ * own `subscribe` (ours read the event outbox); this one is never used.
+ */
+const unusedPubSub = {
+  publish(): void {
+    throw new Error('DeskQL subscriptions do not use the type-graphql pubSub');
+  },
+  subscribe(): AsyncIterable<unknown> {
+    throw new Error('DeskQL subscriptions do not use the type-graphql pubSub');
+  },
+};
 
 let built: Promise<GraphQLSchema> | null = null;
 
@@ -62,6 +83,7 @@ export function deskSchema(): Promise<GraphQLSchema> {
       resolvers,
       validate: false,
       scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+      pubSub: unusedPubSub,
     });
     // Deny by default: a root field without an access declaration stops the server from starting.
     const missing = undeclaredRootFields(schema);

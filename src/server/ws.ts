@@ -32,7 +32,10 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
   const production = deps.config.production;
   const { validationRules } = queryLimits(deps.config);
   const rules = [...specifiedRules, ...validationRules];
-  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(e.toJSON(), e), production));
+  // A request error (such as a variable that does not coerce) has no path and no cause: it is the client's.
+  const classify = (e: GraphQLError) =>
+    e.extensions?.code || e.path || e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(classify(e).toJSON(), e), production));
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -63,30 +66,38 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
             }),
           ];
         }
+        // Reserve the slot before any await, so a burst of subscribes cannot overshoot the limit.
+        operations.add(id);
+        const refuse = (errors: readonly GraphQLError[]) => {
+          operations.delete(id);
+          return errors;
+        };
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: MAX_TOKENS });
         } catch (error) {
-          return [
+          return refuse([
             error instanceof GraphQLError
               ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
               : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
-          ];
+          ]);
         }
         const errors = validate(schema, document, rules);
         if (errors.length > 0) {
-          return errors.map((e) =>
-            e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+          return refuse(
+            errors.map((e) =>
+              e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+            ),
           );
         }
         let contextValue;
         try {
           contextValue = await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
         } catch (error) {
-          if (error instanceof GraphQLError) return [error];
+          if (error instanceof GraphQLError) return refuse([error]);
+          operations.delete(id);
           throw error;
         }
-        operations.add(id);
         return {
           schema,
           document,
@@ -97,7 +108,10 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: mask(result.errors) } : undefined,
-      onError: (_ctx, _id, _payload, errors) => mask(errors),
+      onError: (ctx, id, _payload, errors) => {
+        ctx.extra.operations?.delete(id);
+        return mask(errors);
+      },
       onComplete: (ctx, id) => {
         ctx.extra.operations?.delete(id);
       },

@@ -17,6 +17,8 @@ export interface StreamEvent {
   at: Date;
   /** Time-based events (OVERDUE) change membership through time, not data. */
   timeBased: boolean;
+  /** The facts did not change (a later event of the same command): queues hear nothing new. */
+  unchanged: boolean;
 }
 
 interface EventRow {
@@ -146,6 +148,7 @@ export class EventDispatcher {
       after: fromJson(r.after),
       at: new Date(r.effective_at ?? r.created_at),
       timeBased: r.effective_at !== null,
+      unchanged: r.effective_at === null && r.before !== null && JSON.stringify(r.before) === JSON.stringify(r.after),
     }));
   }
 

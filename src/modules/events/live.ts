@@ -154,7 +154,7 @@ export async function queueUpdates(ctx: Context, queueIds: string[] | null | und
     for (const id of queueIds) {
       const decoded = decodeGlobalId(id);
       const view = decoded?.type === 'Queue' ? await queueByKey(ctx, decoded.key) : null;
-      if (!view) throw topLevelError('NOT_FOUND' as never, `Queue not found: ${id}`);
+      if (!view) throw topLevelError('NOT_FOUND', `Queue not found: ${id}`);
       views.push(view);
     }
   } else {
@@ -204,6 +204,7 @@ export async function queueUpdates(ctx: Context, queueIds: string[] | null | und
         const is = member(m.pred, ev.after, ev.at);
         if (!was && !is) return;
         const change: QueueChangeKind = was && is ? 'CHANGED' : is ? 'ENTERED' : 'LEFT';
+        if (change === 'CHANGED' && ev.unchanged) return;
         b.counts[i]! += change === 'ENTERED' ? 1 : change === 'LEFT' ? -1 : 0;
         // A ticket the viewer can no longer see leaves with no details.
         const visible = evaluate(vis, ev.after, ev.at);
@@ -252,7 +253,7 @@ export async function ticketUpdates(ctx: Context, ticketId: string): Promise<Asy
   const hub = hubOf(ctx);
   const decoded = decodeGlobalId(ticketId);
   const ticket = decoded?.type === 'Ticket' && typeof decoded.key === 'number' ? await ticketById(ctx, decoded.key) : null;
-  if (!ticket) throw topLevelError('NOT_FOUND' as never, 'Ticket not found');
+  if (!ticket) throw topLevelError('NOT_FOUND', 'Ticket not found');
   const p = await principalOf(ctx);
   const vis = visibility(p);
   const out = new AsyncQueue<TicketUpdatePayload>();
@@ -283,7 +284,7 @@ export interface EventEdgePayload {
  * (live batches are buffered from the start and skipped up to the last
  * replayed seq).
  */
-export async function ticketEvents(ctx: Context, after: string | null | undefined, orm: MikroORM): Promise<AsyncIterable<EventEdgePayload>> {
+export async function ticketEvents(ctx: Context, after: string | null | undefined): Promise<AsyncIterable<EventEdgePayload>> {
   const hub = hubOf(ctx);
   const p = await principalOf(ctx);
   if (p.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents read ticket events');
@@ -305,7 +306,7 @@ export async function ticketEvents(ctx: Context, after: string | null | undefine
   for (;;) {
     const page = await hub.dispatcher.fetchAfter(last, 500);
     if (page.length === 0) break;
-    deliver(page, orm.em.fork());
+    deliver(page, ctx.em.fork());
   }
   live = true;
   for (const d of buffered.splice(0)) deliver(d.events, d.em);

@@ -55,6 +55,7 @@ export async function sealEvents(em: EntityManager, snapshotOf: (ticketId: numbe
   await em.flush();
   const after = new Map<number, TicketSnapshot>();
   for (const id of new Set(p.events.map((e) => e.ticket.id))) after.set(id, await snapshotOf(id));
+  await em.flush();
   const seen = new Set<number>();
   for (const event of p.events) {
     const id = event.ticket.id;

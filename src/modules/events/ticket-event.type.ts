@@ -16,4 +16,4 @@ export class TicketEventType extends NodeInterface {
   data!: Record<string, unknown> | null;
 }
 
-export const { Connection: TicketEventConnection } = connectionTypes('TicketEvent', TicketEventType);
+export const { Connection: TicketEventConnection, Edge: TicketEventEdge } = connectionTypes('TicketEvent', TicketEventType);

@@ -1,5 +1,5 @@
 import { ref } from '@mikro-orm/core';
-import type { Context } from '../../common/context';
+import { memo, type Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { decodeGlobalId } from '../../common/global-id';
 import { lookup } from '../../common/lookup';
@@ -62,11 +62,13 @@ export async function agentPrincipal(ctx: Context): Promise<AgentPrincipal> {
   return p;
 }
 
-/** Every queue the agent sees: the system queues, then custom ones by name. */
-export async function visibleQueues(ctx: Context): Promise<QueueView[]> {
-  const p = await agentPrincipal(ctx);
-  const custom = await ctx.em.find(Queue, {}, { orderBy: { name: 'asc', id: 'asc' } });
-  return [...SYSTEM_QUEUES.map(systemView), ...custom.filter((q) => seesQueue(p, q)).map(customView)];
+/** Every queue the agent sees: the system queues, then custom ones by name (once per operation). */
+export function visibleQueues(ctx: Context): Promise<QueueView[]> {
+  return memo(ctx, visibleQueues, async () => {
+    const p = await agentPrincipal(ctx);
+    const custom = await ctx.em.find(Queue, {}, { orderBy: { name: 'asc', id: 'asc' } });
+    return [...SYSTEM_QUEUES.map(systemView), ...custom.filter((q) => seesQueue(p, q)).map(customView)];
+  });
 }
 
 export async function queueByKey(ctx: Context, key: string | number): Promise<QueueView | null> {

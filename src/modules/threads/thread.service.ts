@@ -198,5 +198,5 @@ export async function editThreadEntry(ctx: Context, input: { entryId: string; bo
     touch(c.ticket, c.now);
     recordEvent(c.em, c.ticket, TicketEventKind.EDITED, actorOf(ctx), { entryId: input.entryId, before: { bodyText: found.bodyText.slice(0, 500) }, after: { bodyText: text.slice(0, 500) } });
     return { ticket: c.ticket, entry };
-  });
+  }, 'Thread entry not found');
 }

@@ -136,7 +136,8 @@ export function abilities(p: Principal, t: TicketSnapshot): TicketAbilities {
     reply: can.has('ticket.reply') && live,
     addNote: live,
     assign: can.has('ticket.assign') && open,
-    release: can.has('ticket.release') && open && (t.assigneeId !== null || t.teamId !== null),
+    // the assignee may always hand a ticket back
+    release: open && (t.assigneeId !== null || t.teamId !== null) && (can.has('ticket.release') || t.assigneeId === p.agentId),
     transfer: can.has('ticket.transfer') && live,
     edit: can.has('ticket.edit') && live,
     close: can.has('ticket.close') && open,

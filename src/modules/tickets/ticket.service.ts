@@ -22,7 +22,7 @@ import { Priority } from './priority.entity';
 import { Ticket } from './ticket.entity';
 import { LOCK_MS, lockHeldByOther, randomTicketNumber, statusChange } from './ticket.lifecycle';
 import { abilities, agentWorksIn, loadPrincipal, principalOf, visibility, type Principal, type TicketAbilities } from './ticket.policy';
-import { evaluate, type TicketSnapshot } from './ticket-predicate';
+import { evaluate, isOverdue, type TicketSnapshot } from './ticket-predicate';
 import { TicketState } from './ticket-state';
 import { TicketStatus } from './ticket-status.entity';
 
@@ -32,7 +32,14 @@ import { TicketStatus } from './ticket-status.entity';
 export type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
 
 // Every command transaction ends by sealing its events with the tickets' new facts.
-registerBeforeCommit((em) => sealEvents(em, async (id) => snapshotOf(em, await em.findOneOrFail(Ticket, id))));
+// A ticket that is already overdue when its change commits needs no OVERDUE later: that change moved it.
+registerBeforeCommit((em) =>
+  sealEvents(em, async (id) => {
+    const ticket = await em.findOneOrFail(Ticket, id);
+    if (ticket.dueAt && isOverdue(ticket)) ticket.overdueNotifiedFor = ticket.dueAt;
+    return snapshotOf(em, ticket);
+  }),
+);
 
 export function actorOf(ctx: Context): EventActor {
   const v = ctx.viewer;
@@ -88,15 +95,22 @@ export interface TicketCommand {
  * locked (SELECT … FOR UPDATE) so racing commands serialize. A bad, unknown
  * or invisible id is NOT_FOUND on `field`.
  */
-export async function onTicket<T>(ctx: Context, ticketId: string, field: string, work: (c: TicketCommand) => Promise<T>): Promise<T> {
+export async function onTicket<T>(
+  ctx: Context,
+  ticketId: string,
+  field: string,
+  work: (c: TicketCommand) => Promise<T>,
+  notFound = 'Ticket not found',
+): Promise<T> {
   const principal = await principalOf(ctx);
   const key = decodeIdOf('Ticket', ticketId);
-  if (key === null) fail(ErrorCode.NOT_FOUND, 'Ticket not found', field);
+  if (key === null) fail(ErrorCode.NOT_FOUND, notFound, field);
   return inTransaction(ctx, async (em) => {
     const ticket = await em.findOne(Ticket, key!, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!ticket) return fail(ErrorCode.NOT_FOUND, 'Ticket not found', field);
+    if (!ticket) return fail(ErrorCode.NOT_FOUND, notFound, field);
     const snapshot = await snapshotOf(em, ticket);
-    if (!evaluate(visibility(principal), snapshot)) return fail(ErrorCode.NOT_FOUND, 'Ticket not found', field);
+    // Same answer as for an id that does not exist: existence is not leaked.
+    if (!evaluate(visibility(principal), snapshot)) return fail(ErrorCode.NOT_FOUND, notFound, field);
     trackBefore(em, ticket.id, snapshot);
     return work({ em, ticket, snapshot, principal, can: abilities(principal, snapshot), now: new Date() });
   });
@@ -229,9 +243,11 @@ export function claimTicket(ctx: Context, ticketId: string): Promise<Ticket> {
 
 export function releaseTicket(ctx: Context, ticketId: string): Promise<Ticket> {
   return onTicket(ctx, ticketId, 'ticketId', async (c) => {
-    const me = requireAgent(c);
-    const mine = c.ticket.assignee?.id === me.agentId;
-    if (!c.can.release && !(mine && c.snapshot.state === TicketState.OPEN)) deny('Your role may not release tickets here');
+    requireAgent(c);
+    if (!c.can.release && c.ticket.state === TicketState.OPEN && c.ticket.assignee === null && c.ticket.team === null) {
+      fail(ErrorCode.CONFLICT, 'The ticket is not assigned');
+    }
+    if (!c.can.release) deny('Your role may not release tickets here');
     const before = { agentId: c.ticket.assignee?.id ?? null, teamId: c.ticket.team?.id ?? null };
     if (before.agentId === null && before.teamId === null) fail(ErrorCode.CONFLICT, 'The ticket is not assigned');
     c.ticket.assignee = null;
@@ -459,7 +475,7 @@ export async function removeCollaborator(ctx: Context, collaboratorId: string): 
     touch(c.ticket, c.now);
     recordEvent(c.em, c.ticket, TicketEventKind.COLLABORATOR_REMOVED, actorOf(ctx), { before: { userId: collab.user.id, role: collab.role } });
     return c.ticket;
-  });
+  }, 'Collaborator not found');
 }
 
 // ---- locks -------------------------------------------------------------------
