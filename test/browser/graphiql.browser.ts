@@ -63,6 +63,7 @@ beforeAll(async () => {
     if (message.type() === 'error' && !isFavicon(message.location().url)) consoleErrors.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  page.on('websocket', (socket) => requests.push(socket.url()));
 });
 
 afterAll(async () => {
@@ -113,6 +114,29 @@ describe('GraphiQL in Chromium', () => {
     });
     expect(foreign).toEqual([]);
     expect(failedResponses).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('runs a subscription over WebSocket with the same Authorization header', async () => {
+    // The Headers tab still holds the admin token from the previous test.
+    await fillEditor('.graphiql-query-editor', 'subscription Live { ticketEvents { cursor node { kind ticket { subject } } } }');
+    const execute = page.locator('.graphiql-execute-button:not([aria-haspopup])');
+    await execute.waitFor({ state: 'visible' });
+    const socket = page.waitForEvent('websocket');
+    await execute.click();
+    expect(new URL((await socket).url()).hostname).toBe('127.0.0.1');
+    // Let the subscription start, then make a change through the API.
+    await new Promise((r) => setTimeout(r, 500));
+    await t.gql(
+      'mutation { openTicket(input: { subject: "Seen live in GraphiQL", body: "x", owner: { email: "live@customer.test" } }) { ticket { id } } }',
+      {},
+      { token: await t.adminToken() },
+    );
+    const result = page.locator('.graphiql-response .result-window');
+    await expect.poll(() => result.innerText(), { timeout: 15_000 }).toContain('Seen live in GraphiQL');
+    expect(await result.innerText()).toContain('CREATED');
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-subscription.png'), fullPage: true });
+    expect(requests.filter((url) => !['127.0.0.1', 'localhost'].includes(new URL(url).hostname))).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
 });
