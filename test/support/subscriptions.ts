@@ -4,6 +4,8 @@ import type { Client } from 'graphql-ws';
 
 export interface Collector<T> {
   items: T[];
+  /** Arrival time (ms) of each item. */
+  times: number[];
   errors: unknown[];
   /** Waits until `count` items arrived (or the predicate holds), failing after `ms`. */
   until(check: (items: T[]) => boolean, ms?: number): Promise<T[]>;
@@ -16,6 +18,7 @@ export interface Collector<T> {
 /** Subscribes over graphql-ws and collects every payload's data. */
 export function collect<TData, TVars>(client: Client, doc: TypedDocumentNode<TData, TVars>, variables?: TVars): Collector<TData> {
   const items: TData[] = [];
+  const times: number[] = [];
   const errors: unknown[] = [];
   const waiters: (() => void)[] = [];
   let finish!: () => void;
@@ -26,7 +29,10 @@ export function collect<TData, TVars>(client: Client, doc: TypedDocumentNode<TDa
     {
       next: (value) => {
         if (value.errors) errors.push(...value.errors);
-        if (value.data) items.push(value.data as TData);
+        if (value.data) {
+          items.push(value.data as TData);
+          times.push(Date.now());
+        }
         wake();
       },
       error: (error) => {
@@ -42,6 +48,7 @@ export function collect<TData, TVars>(client: Client, doc: TypedDocumentNode<TDa
   );
   return {
     items,
+    times,
     errors,
     done,
     stop,

@@ -5,8 +5,10 @@ import { ActorInterface, registerNode } from '../../common/node';
 import { Attachment } from '../attachments/attachment.entity';
 import { AttachmentType } from '../attachments/attachment.type';
 import { ticketById } from '../tickets/ticket.query';
-import { ThreadEntry, ThreadEntryType } from './thread-entry.entity';
-import { ThreadEntryObject } from './thread.type';
+import { topLevelError } from '../../common/errors';
+import { AgentType } from '../directory/directory.type';
+import { ThreadEntry, ThreadEntryRevision, ThreadEntryType } from './thread-entry.entity';
+import { ThreadEntryObject, ThreadEntryRevisionObject } from './thread.type';
 
 registerNode({
   typeName: 'ThreadEntry',
@@ -18,6 +20,15 @@ registerNode({
     return entry;
   },
 });
+
+function revisionsLoader(ctx: Context): DataLoader<number, ThreadEntryRevision[]> {
+  return memo(ctx, revisionsLoader, () =>
+    new DataLoader<number, ThreadEntryRevision[]>(async (entryIds) => {
+      const rows = await ctx.em.find(ThreadEntryRevision, { entry: { $in: [...entryIds] } }, { orderBy: { id: 'asc' } });
+      return entryIds.map((id) => rows.filter((r) => r.entry.id === id));
+    }),
+  );
+}
 
 function attachmentsLoader(ctx: Context): DataLoader<number, Attachment[]> {
   return memo(ctx, attachmentsLoader, () =>
@@ -35,6 +46,19 @@ export class ThreadEntryResolver {
     if (e.posterAgent) return (await e.posterAgent.load()) ?? null;
     if (e.posterUser) return (await e.posterUser.load()) ?? null;
     return null;
+  }
+
+  @FieldResolver(() => [ThreadEntryRevisionObject], { nullable: true, description: 'Earlier bodies, oldest first (agents only).' })
+  revisions(@Root() e: ThreadEntry, @Ctx() ctx: Context): Promise<ThreadEntryRevision[]> {
+    if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read edit history');
+    return revisionsLoader(ctx).load(e.id);
+  }
+
+  @FieldResolver(() => AgentType, { nullable: true, description: 'Who edited it last (agents only).' })
+  async editedBy(@Root() e: ThreadEntry, @Ctx() ctx: Context): Promise<object | null> {
+    if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read edit history');
+    const last = (await revisionsLoader(ctx).load(e.id)).at(-1);
+    return last?.editor ? ((await last.editor.load()) ?? null) : null;
   }
 
   @FieldResolver(() => [AttachmentType])

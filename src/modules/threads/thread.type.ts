@@ -22,4 +22,16 @@ export class ThreadEntryObject extends NodeInterface {
   editedAt!: Date | null;
 }
 
+@ObjectType('ThreadEntryRevision', { description: 'A body a thread entry had before an edit.' })
+export class ThreadEntryRevisionObject {
+  @Field(() => HTMLScalar)
+  body!: string;
+
+  @Field(() => String)
+  bodyText!: string;
+
+  @Field(() => DateTimeScalar, { description: 'When this body was replaced by the next one.' })
+  replacedAt!: Date;
+}
+
 export const { Connection: ThreadEntryConnection } = connectionTypes('ThreadEntry', ThreadEntryObject);

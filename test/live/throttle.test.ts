@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OpenTicketDocument, QueueCountDocument, QueuesDocument, QueueUpdatesDocument } from '../__generated__/graphql';
+import { startTestServer, type TestServer } from '../support/server';
+import { collect } from '../support/subscriptions';
+
+// A dashboard gets at most one count update per queue per 250 ms, and never loses the last one.
+let t: TestServer;
+let admin: string;
+beforeAll(async () => {
+  t = await startTestServer();
+  admin = await t.adminToken();
+});
+afterAll(() => t?.close());
+
+describe('coalesced queue updates', () => {
+  it('sends at most one update per 250 ms per queue, the newest count last', async () => {
+    const queues = await t.gql(QueuesDocument, {}, { token: admin });
+    const openId = queues.data!.queues.find((q) => q.key === 'open')!.id;
+    const client = t.ws({ authorization: `Bearer ${admin}` });
+    const sub = collect(client, QueueUpdatesDocument, { queueIds: [openId] });
+    await sub.settle(200);
+    const burst = 12;
+    for (let i = 0; i < burst; i++) {
+      await t.gql(OpenTicketDocument, { input: { subject: `Burst ${i}`, body: 'x', owner: { email: 'burst@customer.test' } } }, { token: admin });
+    }
+    const fresh = (await t.gql(QueueCountDocument, { id: openId }, { token: admin })).data!.queue!.count;
+    await sub.until((items) => items.at(-1)?.queueUpdates.count === fresh, 5000);
+    await sub.settle(400);
+    expect(sub.items.length).toBeLessThan(burst);
+    expect(sub.items.at(-1)!.queueUpdates.count).toBe(fresh);
+    expect(fresh).toBe(burst);
+    // counts only grow during the burst: coalescing skipped some, never went backwards
+    const counts = sub.items.map((u) => u.queueUpdates.count);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // spaced by the interval (the server holds the newest until 250 ms have passed; allow network jitter)
+    const gaps = sub.times.slice(1).map((at, i) => at - sub.times[i]!);
+    expect(gaps.every((g) => g >= 150)).toBe(true);
+    sub.stop();
+  });
+});
