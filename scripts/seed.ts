@@ -371,7 +371,7 @@ async function run(args: SeedArgs, config: Config): Promise<void> {
   try {
     db = await openDatabase(config);
     const orm = db.orm;
-    await step('migrating', () => migrate(orm));
+    await step('migrating', () => migrate(orm, config.databaseUrl));
     const boot = await step('bootstrapping', () =>
       bootstrap(orm.em.fork(), { email: config.adminEmail, password: config.adminPassword }),
     );

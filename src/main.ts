@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig } from './config';
 import { createLogger } from './common/logger';
-import { startServer } from './server/app';
+import { startServer, type RunningServer } from './server/app';
 
 async function main(): Promise<void> {
   const result = loadConfig(process.env);
@@ -11,22 +11,16 @@ async function main(): Promise<void> {
   }
   const config = result.config;
   const log = createLogger(config.logLevel);
-  const server = await startServer(config, log);
-  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded database in ${config.dataDir}`;
-  log.info({ url: server.url, database: where }, 'DeskQL is ready');
-  if (server.bootstrap.admin) {
-    const { email, password } = server.bootstrap.admin;
-    // Printed once, on the first start, so a newcomer can log in; never logged again.
-    process.stdout.write(
-      `\n  First admin created.\n    email:    ${email}\n    password: ${password ?? '(from DESKQL_ADMIN_PASSWORD)'}\n` +
-        `  GraphiQL: ${server.url}\n\n`,
-    );
-  }
-  let stopping = false;
+
+  // Signals are handled from the first moment: one that arrives while the
+  // server is still starting (migrating, say) stops it as soon as it is up.
+  let server: RunningServer | null = null;
+  let stopRequested: string | null = null;
   const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'draining');
+    if (stopRequested && signal !== 'started') return;
+    stopRequested ??= signal;
+    if (!server) return;
+    log.info({ signal: stopRequested }, 'draining');
     const timer = setTimeout(() => {
       log.error('drain timed out');
       process.exit(1);
@@ -42,6 +36,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  server = await startServer(config, log);
+  if (server.bootstrap.admin) {
+    const { email, password } = server.bootstrap.admin;
+    // Printed once, on the first start, so a newcomer can log in; never logged again.
+    process.stdout.write(
+      `\n  First admin created.\n    email:    ${email}\n    password: ${password ?? '(from DESKQL_ADMIN_PASSWORD)'}\n` +
+        `  GraphiQL: ${server.url}\n\n`,
+    );
+  }
+  const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded database in ${config.dataDir}`;
+  log.info({ url: server.url, database: where }, 'DeskQL is ready');
+  if (stopRequested) stop('started');
 }
 
 main().catch((error: unknown) => {

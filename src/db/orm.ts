@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { Client } from 'pg';
 import { DataloaderType, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -100,7 +101,25 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   };
 }
 
-/** Applies pending migrations; the same migrations serve both engines. */
-export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.getMigrator().up();
+const MIGRATION_LOCK = 7_460_000;
+
+/**
+ * Applies pending migrations; the same migrations serve both engines. On
+ * PostgreSQL several processes may start at once: a session advisory lock,
+ * held on its own connection, lets one migrate while the others wait.
+ */
+export async function migrate(orm: MikroORM, databaseUrl?: string): Promise<void> {
+  if (!databaseUrl) {
+    await orm.getMigrator().up();
+    return;
+  }
+  const lock = new Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await orm.getMigrator().up();
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.end();
+  }
 }

@@ -40,7 +40,7 @@ export function createServices(config: Config): Services {
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), dbOptions: DatabaseOptions = {}): Promise<RunningServer> {
   const db = await openDatabase(config, dbOptions);
   try {
-    await migrate(db.orm);
+    await migrate(db.orm, config.databaseUrl);
     const boot = await bootstrap(db.orm.em.fork(), { email: config.adminEmail, password: config.adminPassword });
     const schema = await deskSchema();
     const services = createServices(config);
