@@ -50,6 +50,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     const hub = new LiveHub(db.orm, dispatcher, {
       queueUpdateIntervalMs: config.queueUpdateIntervalMs,
       onBatch: () => void scheduler.reschedule().catch((err: unknown) => log.error({ err }, 'rescheduling OVERDUE failed')),
+      log,
     });
     services.events = dispatcher;
     services.live = hub;

@@ -52,7 +52,9 @@ describe('ticket lists', () => {
     // (owner, organization, assignee, team, department, status, priority, collaborators, their users)
     expect(sql.length).toBeLessThanOrEqual(20);
     const again = await t.sqlDuring(() => t.gql(QueuePageDocument, { first: 10 }, { token: w.agents.full.token }));
-    expect(again.length).toBe(sql.length);
+    // the token's lastUsedAt is written at most once a minute: not part of the read path
+    const reads = (list: string[]) => list.filter((q) => !/update "auth_token"/.test(q)).length;
+    expect(reads(again), JSON.stringify({ a: sql.map((q) => q.slice(8, 90)), b: again.map((q) => q.slice(8, 90)) }, null, 1)).toBe(reads(sql));
   });
 
   it('pages through every visible ticket exactly once, in each order', async () => {

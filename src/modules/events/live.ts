@@ -7,7 +7,9 @@ import { agentPrincipal, queueByKey, queueMembership, visibleQueues, type QueueV
 import { principalOf, visibility, type Principal } from '../tickets/ticket.policy';
 import { evaluate, toSql, type TicketPredicate, type TicketSnapshot } from '../tickets/ticket-predicate';
 import { ticketById } from '../tickets/ticket.query';
+import { Ticket } from '../tickets/ticket.entity';
 import type { EventDispatcher, StreamEvent } from './dispatcher';
+import { TicketEvent } from './ticket-event.entity';
 
 /** A batch of committed events with the one EntityManager every subscriber resolves it through. */
 export interface Delivery {
@@ -58,20 +60,34 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   }
 }
 
-/** Fans batches out to live subscriptions: one load per batch, in-memory checks per subscriber. */
+/**
+ * Fans batches out to live subscriptions: the batch's tickets and events are
+ * loaded once into one EntityManager that every subscriber resolves through
+ * (its identity map answers their lookups), then each subscriber's queues
+ * and visibility are checked in memory. Batches are delivered in order.
+ */
 export class LiveHub {
   private readonly listeners = new Set<(d: Delivery) => void>();
+  private chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly orm: MikroORM,
     readonly dispatcher: EventDispatcher,
-    readonly options: { queueUpdateIntervalMs: number; onBatch?: () => void },
+    readonly options: { queueUpdateIntervalMs: number; onBatch?: () => void; log?: { error(obj: object, msg: string): void } },
   ) {
     dispatcher.subscribe((events) => {
-      const em = this.orm.em.fork();
-      for (const l of this.listeners) l({ events, em });
-      options.onBatch?.();
+      this.chain = this.chain.then(() => this.deliver(events)).catch((err: unknown) => options.log?.error({ err }, 'live delivery failed'));
     });
+  }
+
+  private async deliver(events: StreamEvent[]): Promise<void> {
+    const em = this.orm.em.fork();
+    if (this.listeners.size > 0) {
+      await em.find(Ticket, { id: { $in: [...new Set(events.map((e) => e.ticketId))] } });
+      await em.find(TicketEvent, { id: { $in: events.map((e) => e.id) } });
+    }
+    for (const l of this.listeners) l({ events, em });
+    this.options.onBatch?.();
   }
 
   listen(fn: (d: Delivery) => void): () => void {

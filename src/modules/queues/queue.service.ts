@@ -157,13 +157,27 @@ async function saveQueue(ctx: Context, queueId: string | null, input: QueueField
     if (input.parentId !== undefined) {
       const key = input.parentId ? decodeGlobalId(input.parentId) : null;
       const parent = key?.type === 'Queue' && typeof key.key === 'number' ? await em.findOne(Queue, key.key) : null;
-      if (input.parentId && (!parent || !seesQueue(p, parent) || parent.id === q.id)) problems.add(ErrorCode.NOT_FOUND, 'Queue not found', 'parentId');
+      if (input.parentId && (!parent || !seesQueue(p, parent))) problems.add(ErrorCode.NOT_FOUND, 'Queue not found', 'parentId');
+      else if (parent && q.id !== undefined && (await nestsUnder(em, parent, q.id))) {
+        // A cycle would drop every queue on it from the tree (none would be top-level).
+        problems.add(ErrorCode.BAD_USER_INPUT, 'A queue cannot be nested under itself or one of its sub-queues', 'parentId');
+      }
       q.parent = parent ? ref(parent) : null;
     }
     problems.throwIfAny();
     await em.flush();
     return customView(q);
   });
+}
+
+/** Whether `queue` is the queue `id` or lies below it (walks up the parents). */
+async function nestsUnder(em: Context['em'], queue: Queue, id: number): Promise<boolean> {
+  const seen = new Set<number>();
+  for (let at: Queue | null = queue; at && !seen.has(at.id); at = at.parent ? await em.findOne(Queue, at.parent.id) : null) {
+    if (at.id === id) return true;
+    seen.add(at.id);
+  }
+  return false;
 }
 
 export async function deleteQueue(ctx: Context, queueId: string): Promise<string> {

@@ -107,7 +107,7 @@ export function evaluate(p: TicketPredicate, t: TicketSnapshot, now: Date = new 
     case 'sharedWithOrg':
       return t.ownerOrgShares && t.ownerOrgId === p.orgId;
     case 'subjectContains':
-      return t.subject.toLowerCase().includes(p.text.toLowerCase());
+      return foldCase(t.subject).includes(foldCase(p.text));
     case 'numberIs':
       return t.number === p.value;
     case 'ownerOrgIn':
@@ -115,6 +115,23 @@ export function evaluate(p: TicketPredicate, t: TicketSnapshot, now: Date = new 
     case 'dateIsSet':
       return t[p.field] !== null;
   }
+}
+
+/**
+ * Lower case as PostgreSQL's `lower()` (and so `ilike`) does it: one code
+ * point at a time, with the simple mapping. JavaScript's `toLowerCase()` on a
+ * whole string applies the full, context-sensitive mapping instead (`Σ` at the
+ * end of a word becomes `ς`, `İ` becomes `i` + U+0307), and then the two
+ * evaluations disagree on such subjects. (This matches databases whose
+ * ctype uses libc or the builtin provider, as PGlite and the default
+ * PostgreSQL installs do; an ICU collation maps the full way.)
+ */
+function foldCase(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  let out = '';
+  for (const ch of s) out += ch === '\u0130' ? 'i' : ch.toLowerCase();
+  return out;
 }
 
 /** SPEC §6: an OPEN ticket whose due date has passed. */
@@ -168,7 +185,11 @@ export function toSql(p: TicketPredicate, alias: string, params: unknown[], now:
     case 'or':
       return p.items.length === 0 ? 'false' : `(${p.items.map((i) => toSql(i, alias, params, now)).join(' or ')})`;
     case 'not':
-      return `not ${toSql(p.item, alias, params, now)}`;
+      // SQL's three-valued logic: a comparison on a NULL column (`assignee_id = 5`,
+      // `due_at < ?`) is NULL, and `not NULL` is NULL, which WHERE drops, where in
+      // memory the comparison is false and its negation true. Without NOT, NULL
+      // behaves as false under AND/OR (they are monotone), so collapsing it here suffices.
+      return `not coalesce(${toSql(p.item, alias, params, now)}, false)`;
     case 'idIn': {
       const ids = p.values.filter((v): v is number => v !== null);
       const parts: string[] = [];
