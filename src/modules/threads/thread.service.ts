@@ -70,6 +70,7 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
     const mine =
       a !== null &&
       a.entry === null &&
+      a.cannedResponse === null &&
       ((viewer?.kind === 'agent' && a.uploaderAgent?.id === viewer.agent.id) || (viewer?.kind === 'endUser' && a.uploaderUser?.id === viewer.user.id));
     if (!mine || attachments.includes(a)) problems.add(ErrorCode.NOT_FOUND, 'Attachment not found', ['attachmentIds', String(i)]);
     else attachments.push(a);
