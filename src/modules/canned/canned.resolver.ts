@@ -15,7 +15,8 @@ import { CannedResponse } from './canned-response.entity';
 import { CreateCannedResponseInput, UpdateCannedResponseInput } from './canned.inputs';
 import { cannedFacts, canManageCanned, canReadCanned } from './canned.policy';
 import * as canned from './canned.service';
-import { CannedResponseType } from './canned.type';
+import { CannedResponseType, RenderedCannedResponseType } from './canned.type';
+import { renderCannedResponse, type RenderedCanned } from './canned.use';
 
 registerNode({
   typeName: 'CannedResponse',
@@ -44,6 +45,18 @@ export class CannedRootResolver {
     @Ctx() ctx: Context,
   ): Promise<CannedResponse[]> {
     return canned.listCannedResponses(ctx, departmentId, includeDisabled);
+  }
+
+  @Query(() => RenderedCannedResponseType, {
+    description: "A canned response rendered for a ticket you can see; NOT_FOUND for a disabled one, or one of another department than the ticket's.",
+  })
+  @Access('agent')
+  renderCannedResponse(
+    @Arg('cannedResponseId', () => ID) cannedResponseId: string,
+    @Arg('ticketId', () => ID) ticketId: string,
+    @Ctx() ctx: Context,
+  ): Promise<RenderedCanned> {
+    return renderCannedResponse(ctx, cannedResponseId, ticketId);
   }
 
   @Mutation(() => CreateCannedResponsePayload, { description: 'Administrators, and agents with canned.manage in its department.' })

@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { NodeInterface } from '../../common/node';
 import { DateTimeScalar, HTMLScalar } from '../../common/scalars';
+import { AttachmentType } from '../attachments/attachment.type';
 
 @ObjectType('CannedResponse', { implements: NodeInterface, description: 'A reply template with `%{…}` variables, for one department or all.' })
 export class CannedResponseType extends NodeInterface {
@@ -18,4 +19,16 @@ export class CannedResponseType extends NodeInterface {
 
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
+}
+
+@ObjectType('RenderedCannedResponse', { description: 'A canned response rendered for a ticket, for the agent to edit before sending.' })
+export class RenderedCannedResponseType {
+  @Field(() => HTMLScalar, { description: 'Variables replaced by their HTML-escaped values; unknown ones left as written.' })
+  body!: string;
+
+  @Field(() => [String], { description: 'Names of the `%{…}` references that are not variables, in order of appearance, once each.' })
+  unknownVariables!: string[];
+
+  @Field(() => [AttachmentType], { description: "The canned response's attachments; a reply with `cannedResponseId` gets copies of them." })
+  attachments!: object[];
 }
