@@ -1,4 +1,5 @@
 import { Attachment, AttachmentContent } from '../modules/attachments/attachment.entity';
+import { CannedResponse } from '../modules/canned/canned-response.entity';
 import { AuthToken } from '../modules/auth/auth-token.entity';
 import { Agent } from '../modules/directory/agent.entity';
 import { Department } from '../modules/directory/department.entity';
@@ -40,5 +41,6 @@ export const entities = [
   TicketEvent,
   Attachment,
   AttachmentContent,
+  CannedResponse,
   Queue,
 ];

@@ -15,6 +15,7 @@ import {
   TeamFieldsResolver,
 } from '../modules/directory/directory.resolver';
 import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
+import { CannedResponseFieldsResolver, CannedRootResolver } from '../modules/canned/canned.resolver';
 import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
 import { TicketEventResolver } from '../modules/events/ticket-event.resolver';
 import { QueueFieldsResolver, QueueRootResolver, TicketQueuesResolver } from '../modules/queues/queue.resolver';
@@ -52,6 +53,8 @@ const resolvers: NonEmptyArray<Function> = [
   HelpTopicResolver,
   ThreadEntryResolver,
   AttachmentResolver,
+  CannedRootResolver,
+  CannedResponseFieldsResolver,
   TicketEventResolver,
   QueueRootResolver,
   QueueFieldsResolver,

@@ -1,9 +1,14 @@
 import { Entity, ManyToOne, type Opt, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import type { CannedResponse } from '../canned/canned-response.entity';
 import type { Agent } from '../directory/agent.entity';
 import type { EndUser } from '../directory/end-user.entity';
 import type { ThreadEntry } from '../threads/thread-entry.entity';
 
-/** An uploaded file: uploaded first, then referenced by id from one thread entry. */
+/**
+ * An uploaded file: uploaded first, then referenced by id from one thread
+ * entry, or from one canned response (never both). A reply that uses a canned
+ * response gets copies of its attachments bound to the new entry.
+ */
 @Entity({ tableName: 'attachment' })
 export class Attachment {
   @PrimaryKey({ type: 'integer' })
@@ -31,6 +36,10 @@ export class Attachment {
   /** Null until a reply, message or note references it; then it belongs to that entry. */
   @ManyToOne({ entity: 'ThreadEntry', ref: true, nullable: true, deleteRule: 'cascade', index: true })
   entry: Ref<ThreadEntry> | null = null;
+
+  /** Set when a canned response owns it (then `entry` stays null); deleted with it. */
+  @ManyToOne({ entity: 'CannedResponse', ref: true, nullable: true, deleteRule: 'cascade', index: true })
+  cannedResponse: Ref<CannedResponse> | null = null;
 
   @Property({ type: 'datetime' })
   createdAt: Date & Opt = new Date();

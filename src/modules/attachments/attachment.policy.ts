@@ -1,5 +1,8 @@
 import type { Context, Viewer } from '../../common/context';
+import { CannedResponse } from '../canned/canned-response.entity';
+import { cannedFacts, canReadCanned } from '../canned/canned.policy';
 import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
+import { principalOf } from '../tickets/ticket.policy';
 import { ticketById } from '../tickets/ticket.query';
 import { Attachment } from './attachment.entity';
 
@@ -10,14 +13,20 @@ function isUploader(viewer: Viewer, a: Attachment): boolean {
 /**
  * The attachment if the viewer may see it (SPEC §5: "downloadable only by
  * someone who can see the entry"): bound to an entry, whoever sees that
- * entry's ticket — and, for a NOTE, is an agent; not yet bound, its uploader
- * alone. Null otherwise, never a denial: existence is not leaked.
+ * entry's ticket — and, for a NOTE, is an agent; owned by a canned response,
+ * the agents who may read that response; neither, its uploader alone. Null
+ * otherwise, never a denial: existence is not leaked.
  */
 export async function visibleAttachment(ctx: Context, key: number): Promise<Attachment | null> {
   const viewer = ctx.viewer;
   if (!viewer) return null;
   const attachment = await ctx.em.findOne(Attachment, key);
   if (!attachment) return null;
+  if (attachment.cannedResponse) {
+    const canned = await ctx.em.findOne(CannedResponse, attachment.cannedResponse.id);
+    const p = await principalOf(ctx);
+    return canned && canReadCanned(p, cannedFacts(canned)) ? attachment : null;
+  }
   if (!attachment.entry) return isUploader(viewer, attachment) ? attachment : null;
   const entry = await ctx.em.findOne(ThreadEntry, attachment.entry.id);
   if (!entry) return null;

@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { NodeInterface } from '../../common/node';
 
-@ObjectType('Attachment', { implements: NodeInterface, description: 'A file attached to a thread entry.' })
+@ObjectType('Attachment', { implements: NodeInterface, description: 'A file attached to a thread entry or a canned response.' })
 export class AttachmentType extends NodeInterface {
   @Field(() => String)
   filename!: string;

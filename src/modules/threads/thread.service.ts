@@ -5,6 +5,8 @@ import { ErrorCode, fail, Problems } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/global-id';
 import { MAX_HTML_LENGTH, sanitizeHtml } from '../../common/html';
 import { Attachment } from '../attachments/attachment.entity';
+import { copyAttachments } from '../attachments/attachment.service';
+import { cannedForReply, replyBodyFrom } from '../canned/canned.use';
 import { Agent } from '../directory/agent.entity';
 import { EndUser } from '../directory/end-user.entity';
 import { recordEvent, type EventActor } from '../events/events.service';
@@ -46,6 +48,8 @@ export interface NewEntry {
   type: ThreadEntryType;
   body: string;
   attachmentIds: string[];
+  /** Attachments copied onto the entry (a canned response's); the originals stay where they are. */
+  copies?: readonly Attachment[];
   poster: EventActor;
   now: Date;
   /** False for the first message, which the CREATED event already covers. */
@@ -59,7 +63,8 @@ export interface NewEntry {
 export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket, entry: NewEntry): Promise<ThreadEntry> {
   const problems = new Problems();
   checkBody(problems, entry.body, 'body');
-  if (entry.attachmentIds.length > MAX_ATTACHMENTS_PER_ENTRY) {
+  const copies = entry.copies ?? [];
+  if (entry.attachmentIds.length + copies.length > MAX_ATTACHMENTS_PER_ENTRY) {
     problems.add(ErrorCode.BAD_USER_INPUT, `At most ${MAX_ATTACHMENTS_PER_ENTRY} attachments per entry`, 'attachmentIds');
   }
   const attachments: Attachment[] = [];
@@ -70,6 +75,7 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
     const mine =
       a !== null &&
       a.entry === null &&
+      a.cannedResponse === null &&
       ((viewer?.kind === 'agent' && a.uploaderAgent?.id === viewer.agent.id) || (viewer?.kind === 'endUser' && a.uploaderUser?.id === viewer.user.id));
     if (!mine || attachments.includes(a)) problems.add(ErrorCode.NOT_FOUND, 'Attachment not found', ['attachmentIds', String(i)]);
     else attachments.push(a);
@@ -87,9 +93,10 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
   });
   await em.flush();
   for (const a of attachments) a.entry = ref(created);
+  const copied = copies.length ? await copyAttachments(em, copies, created, entry.poster, entry.now) : [];
   if (entry.event !== false) {
     const kind = { MESSAGE: TicketEventKind.MESSAGE, RESPONSE: TicketEventKind.RESPONSE, NOTE: TicketEventKind.NOTE }[entry.type];
-    recordEvent(em, ticket, kind, actorOf(ctx), { after: { entryId: toGlobalId('ThreadEntry', created.id), attachments: attachments.length } });
+    recordEvent(em, ticket, kind, actorOf(ctx), { after: { entryId: toGlobalId('ThreadEntry', created.id), attachments: attachments.length + copied.length } });
     touch(ticket, entry.now);
   }
   return created;
@@ -104,7 +111,10 @@ export interface ReplyFields {
   expectedVersion?: number | null;
 }
 
-/** An agent's RESPONSE (SPEC §5–6): sets answered, releases the replier's lock, may carry a status change — all or nothing. */
+/**
+ * An agent's RESPONSE (SPEC §5–6): sets answered, releases the replier's lock, may carry a status change — all or nothing.
+ * With a canned response, its attachments are copied onto the entry; an empty body means its rendering.
+ */
 export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
   return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
     const me = requireAgent(c);
@@ -114,13 +124,15 @@ export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticke
     }
     checkVersion(c.ticket, input.expectedVersion);
     checkLock(c, me.agentId);
-    if (input.cannedResponseId) fail(ErrorCode.NOT_FOUND, 'Canned response not found', 'cannedResponseId');
+    const canned = input.cannedResponseId ? await cannedForReply(c.em, input.cannedResponseId, c.ticket, 'cannedResponseId') : null;
     const status = input.statusId ? await statusFor(c, input.statusId, 'statusId') : null;
     const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
+    const body = canned && input.body.trim() === '' ? await replyBodyFrom(canned.canned, c.ticket, agent?.name ?? '', 'body') : input.body;
     const entry = await postEntry(c.em, ctx, c.ticket, {
       type: ThreadEntryType.RESPONSE,
-      body: input.body,
+      body,
       attachmentIds: input.attachmentIds ?? [],
+      copies: canned?.attachments ?? [],
       poster: { agent },
       now: c.now,
     });

@@ -58,7 +58,10 @@ export class ReplyToTicketInput {
   @Field(() => ID, { nullable: true, description: 'A status to move to with the reply, in the same transaction.' })
   statusId?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, {
+    nullable: true,
+    description: "A canned response used for this reply: its attachments are copied onto the response; an empty body means its rendering for this ticket.",
+  })
   cannedResponseId?: string | null;
 
   @Field(() => [ID], { nullable: true })
