@@ -10,6 +10,7 @@ import { Role } from '../modules/directory/role.entity';
 import { Team } from '../modules/directory/team.entity';
 import { TicketEvent } from '../modules/events/ticket-event.entity';
 import { Queue } from '../modules/queues/queue.entity';
+import { Schedule } from '../modules/sla/schedule.entity';
 import { SlaPlan } from '../modules/sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryRevision } from '../modules/threads/thread-entry.entity';
 import { Collaborator } from '../modules/tickets/collaborator.entity';
@@ -31,6 +32,7 @@ export const entities = [
   AuthToken,
   TicketStatus,
   Priority,
+  Schedule,
   SlaPlan,
   HelpTopic,
   Ticket,

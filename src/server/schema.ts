@@ -19,11 +19,11 @@ import { CannedResponseFieldsResolver, CannedRootResolver } from '../modules/can
 import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
 import { TicketEventResolver } from '../modules/events/ticket-event.resolver';
 import { QueueFieldsResolver, QueueRootResolver, TicketQueuesResolver } from '../modules/queues/queue.resolver';
-import { SlaResolver } from '../modules/sla/sla.resolver';
+import { ScheduleFieldsResolver, SlaPlanFieldsResolver, SlaResolver } from '../modules/sla/sla.resolver';
+import { HelpTopicAdminResolver, HelpTopicResolver } from '../modules/tickets/help-topic.resolver';
 import { ThreadEntryResolver } from '../modules/threads/thread.resolver';
 import {
   CollaboratorResolver,
-  HelpTopicResolver,
   TicketFieldsResolver,
   TicketLockResolver,
   TicketRootResolver,
@@ -45,12 +45,15 @@ const resolvers: NonEmptyArray<Function> = [
   EndUserFieldsResolver,
   OrganizationFieldsResolver,
   SlaResolver,
+  SlaPlanFieldsResolver,
+  ScheduleFieldsResolver,
   ReferenceResolver,
   TicketRootResolver,
   TicketFieldsResolver,
   TicketLockResolver,
   CollaboratorResolver,
   HelpTopicResolver,
+  HelpTopicAdminResolver,
   ThreadEntryResolver,
   AttachmentResolver,
   CannedRootResolver,

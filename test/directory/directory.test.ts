@@ -54,6 +54,12 @@ describe('directory', () => {
     expect(sales.children.map((c) => c.name)).toEqual(['Sales EMEA']);
   });
 
+  it('refuses renaming to a taken name as bad input (not a unique-index CONFLICT)', async () => {
+    const dept = await makeDepartment('Renamed later');
+    const res = await t.gql(UpdateDepartmentDocument, { input: { departmentId: dept.id, name: 'Support' } }, { token: admin });
+    expect(res.data?.updateDepartment).toEqual({ department: null, userErrors: [{ field: ['name'], code: 'BAD_USER_INPUT', message: 'name is already taken' }] });
+  });
+
   it('creates an agent with extra department access and teams', async () => {
     const dept = await makeDepartment('Billing');
     const other = await makeDepartment('Returns');

@@ -1,8 +1,8 @@
-import { type EntityManager, ForeignKeyConstraintViolationException, ref, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type EntityManager, ref } from '@mikro-orm/core';
+import { checkUnique, command } from '../../common/command';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { lookup, lookupMany } from '../../common/lookup';
-import { inTransaction } from '../../common/tx';
 import { cleanEmail, cleanName } from '../../common/validate';
 import { revokeAllTokensOf } from '../auth/auth.service';
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from '../auth/password';
@@ -37,35 +37,6 @@ import { Team } from './team.entity';
 function checkPassword(problems: Problems, password: string, field = 'password'): void {
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
     problems.add(ErrorCode.BAD_USER_INPUT, `${field} must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, field);
-  }
-}
-
-/** Runs a command in one transaction; a unique-key race becomes CONFLICT instead of a 500. */
-async function command<T>(ctx: Context, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  try {
-    return await inTransaction(ctx, work);
-  } catch (error) {
-    if (error instanceof UniqueConstraintViolationException) {
-      fail(ErrorCode.CONFLICT, 'An object with the same unique value was created at the same time; try again');
-    }
-    if (error instanceof ForeignKeyConstraintViolationException) {
-      fail(ErrorCode.CONFLICT, 'The object is still in use');
-    }
-    throw error;
-  }
-}
-
-async function checkUnique<T extends object>(
-  em: EntityManager,
-  problems: Problems,
-  entity: new (...args: never[]) => T,
-  field: string,
-  value: string,
-  exceptId?: number,
-): Promise<void> {
-  const where = { [field]: value, ...(exceptId ? { id: { $ne: exceptId } } : {}) };
-  if ((await em.count(entity, where as never)) > 0) {
-    problems.add(ErrorCode.BAD_USER_INPUT, `${field} is already taken`, field);
   }
 }
 

@@ -1,12 +1,28 @@
-import type { SlaPlan } from './sla-plan.entity';
+import type { EntityManager } from '@mikro-orm/core';
+import { addBusinessHours } from './business-hours';
+import { SlaPlan } from './sla-plan.entity';
+
+const HOUR = 3_600_000;
 
 /**
  * The one due-date function (SPEC §6): an agent-set date wins; otherwise the
- * start (creation or reopening) plus the SLA plan's grace period. Business
- * hours and holidays plug in here.
+ * start (creation or reopening) plus the SLA plan's grace period, counted in
+ * the plan's business hours when it has a schedule (`addBusinessHours`), or
+ * around the clock when it has none. No plan, or an inactive one: no due date.
+ *
+ * The plan's schedule must be loaded (`loadSlaPlan`); an unloaded one throws
+ * rather than silently counting around the clock.
  */
 export function dueDate(input: { start: Date; plan: SlaPlan | null; override: Date | null }): Date | null {
   if (input.override) return input.override;
-  if (!input.plan || !input.plan.isActive) return null;
-  return new Date(input.start.getTime() + input.plan.gracePeriodHours * 3_600_000);
+  const plan = input.plan;
+  if (!plan || !plan.isActive) return null;
+  if (!plan.schedule) return new Date(input.start.getTime() + plan.gracePeriodHours * HOUR);
+  if (!plan.schedule.isInitialized()) throw new Error(`SLA plan ${plan.id}: load its schedule before computing a due date (loadSlaPlan)`);
+  return addBusinessHours(input.start, plan.gracePeriodHours, plan.schedule.getEntity());
+}
+
+/** An SLA plan with what `dueDate` needs (its schedule) loaded. */
+export function loadSlaPlan(em: EntityManager, id: number): Promise<SlaPlan | null> {
+  return em.findOne(SlaPlan, id, { populate: ['schedule'] });
 }

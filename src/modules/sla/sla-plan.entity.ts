@@ -1,4 +1,5 @@
-import { Entity, Index, type Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, type Opt, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import type { Schedule } from './schedule.entity';
 
 @Entity({ tableName: 'sla_plan' })
 @Index({ name: 'sla_plan_one_default', expression: 'create unique index "sla_plan_one_default" on "sla_plan" ("is_default") where "is_default"' })
@@ -11,6 +12,10 @@ export class SlaPlan {
 
   @Property({ type: 'integer' })
   gracePeriodHours!: number;
+
+  /** Business hours the grace period counts in; none means around the clock. Deleting a schedule in use is refused. */
+  @ManyToOne({ entity: 'Schedule', ref: true, nullable: true, deleteRule: 'restrict' })
+  schedule: Ref<Schedule> | null = null;
 
   @Property({ type: 'boolean' })
   isActive: boolean & Opt = true;

@@ -6,13 +6,14 @@ import { lookup } from '../../common/lookup';
 import { inTransaction } from '../../common/tx';
 import { AuthToken, TokenKind } from '../auth/auth-token.entity';
 import { newSecret, PREFIX, secretHash } from '../auth/secrets';
+import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { EndUser } from '../directory/end-user.entity';
 import { recordEvent } from '../events/events.service';
 import { trackBefore } from '../events/outbox';
 import { TicketEventKind } from '../events/ticket-event.entity';
-import { SlaPlan } from '../sla/sla-plan.entity';
-import { dueDate } from '../sla/due-date';
+import type { SlaPlan } from '../sla/sla-plan.entity';
+import { dueDate, loadSlaPlan } from '../sla/due-date';
 import { postEntry, checkBody } from '../threads/thread.service';
 import { ThreadEntryType } from '../threads/thread-entry.entity';
 import { CollaboratorRole } from './collaborator.entity';
@@ -21,7 +22,17 @@ import { IntakeKey } from './intake-key.entity';
 import { Priority } from './priority.entity';
 import { Ticket } from './ticket.entity';
 import { permissionsOn, principalOf } from './ticket.policy';
-import { actorOf, addCollaboratorsTo, cleanPeople, cleanSubject, defaultOpenStatus, newTicketNumber, type PersonInput } from './ticket.service';
+import {
+  actorOf,
+  addCollaboratorsTo,
+  assignableIn,
+  cleanPeople,
+  cleanSubject,
+  defaultOpenStatus,
+  inheritedSlaPlan,
+  newTicketNumber,
+  type PersonInput,
+} from './ticket.service';
 import { TicketSource } from './ticket-source';
 
 export interface OpenTicketFields {
@@ -72,6 +83,18 @@ async function accessToken(em: EntityManager, ticket: Ticket): Promise<string> {
   });
   await em.flush();
   return secret;
+}
+
+/**
+ * The help topic's auto-assigned agent, when they may still take tickets in
+ * the ticket's department (active, with access to it). The topic was checked
+ * when it was saved, but agents change since and the caller may have chosen
+ * another department: a stale auto-assignment is skipped, never an intake failure.
+ */
+async function autoAssignee(em: EntityManager, topic: HelpTopic | null, department: Department): Promise<Agent | null> {
+  if (!topic?.assignAgent) return null;
+  const agent = await em.findOne(Agent, topic.assignAgent.id);
+  return agent && (await assignableIn(em, agent, department.id)) ? agent : null;
 }
 
 /** openTicket (SPEC §3): end users for themselves, anonymous web callers, agents on behalf of someone. */
@@ -134,9 +157,11 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
     draft.department ??= await em.findOneOrFail(Department, { isDefault: true });
     draft.priority ??= topic?.priority ? await em.findOne(Priority, topic.priority.id) : null;
     draft.priority ??= await em.findOneOrFail(Priority, { isDefault: true });
-    draft.slaPlan ??= topic?.slaPlan ? await em.findOne(SlaPlan, topic.slaPlan.id) : null;
-    draft.slaPlan ??= draft.department.slaPlan ? await em.findOne(SlaPlan, draft.department.slaPlan.id) : null;
-    draft.slaPlan ??= await em.findOne(SlaPlan, { isDefault: true });
+    draft.slaPlan ??= topic?.slaPlan ? await loadSlaPlan(em, topic.slaPlan.id) : null;
+    // Chosen (by a filter or the help topic) or inherited (department, then desk default): a transfer re-applies only the latter.
+    const slaPlanInherited = draft.slaPlan === null;
+    draft.slaPlan ??= await inheritedSlaPlan(em, draft.department);
+    const assignee = await autoAssignee(em, topic, draft.department);
 
     if (principal.kind === 'agent' && !permissionsOn(principal, { departmentId: draft.department.id }).has('ticket.create')) {
       fail(ErrorCode.FORBIDDEN, `Your role may not open tickets in ${draft.department.name}`);
@@ -161,9 +186,10 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
       department: draft.department,
       helpTopic: topic,
       slaPlan: draft.slaPlan,
+      slaPlanInherited,
       source: draft.source,
       owner: ownerUser,
-      assignee: topic?.assignAgent ?? null,
+      assignee,
       team: topic?.assignTeam ?? null,
       createdAt: now,
       updatedAt: now,

@@ -52,6 +52,14 @@ export class Ticket {
   @ManyToOne({ entity: 'SlaPlan', ref: true, nullable: true, deleteRule: 'set null' })
   slaPlan: Ref<SlaPlan> | null = null;
 
+  /**
+   * Whether the SLA plan came by default (the department's, or the desk's)
+   * rather than being chosen (help topic, filter, agent). A transfer re-applies
+   * the new department's default only to an inherited plan.
+   */
+  @Property({ type: 'boolean' })
+  slaPlanInherited: boolean & Opt = false;
+
   @Enum({ items: () => TicketSource, nativeEnumName: 'ticket_source' })
   source!: TicketSource;
 

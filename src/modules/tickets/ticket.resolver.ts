@@ -332,11 +332,3 @@ export class CollaboratorResolver {
   }
 }
 
-@Resolver(() => HelpTopicType)
-export class HelpTopicResolver {
-  @FieldResolver(() => DepartmentType, { nullable: true })
-  async department(@Root() h: HelpTopic): Promise<Department | null> {
-    return h.department ? ((await h.department.load()) ?? null) : null;
-  }
-}
-

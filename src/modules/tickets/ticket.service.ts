@@ -15,7 +15,7 @@ import { Team } from '../directory/team.entity';
 import { recordEvent, type EventActor } from '../events/events.service';
 import { TicketEventKind } from '../events/ticket-event.entity';
 import { SlaPlan } from '../sla/sla-plan.entity';
-import { dueDate } from '../sla/due-date';
+import { dueDate, loadSlaPlan } from '../sla/due-date';
 import { Collaborator, CollaboratorRole } from './collaborator.entity';
 import { HelpTopic } from './help-topic.entity';
 import { Priority } from './priority.entity';
@@ -142,9 +142,26 @@ export function touch(ticket: Ticket, now: Date): void {
   ticket.updatedAt = now;
 }
 
+/** Recomputes the due date from `start` (creation or reopen time) with the ticket's SLA plan; an agent-set date still wins. */
 export async function recomputeDue(em: EntityManager, ticket: Ticket, start: Date): Promise<void> {
-  const plan = ticket.slaPlan ? await em.findOne(SlaPlan, ticket.slaPlan.id) : null;
+  const plan = ticket.slaPlan ? await loadSlaPlan(em, ticket.slaPlan.id) : null;
   ticket.dueAt = dueDate({ start, plan, override: ticket.dueAtOverride });
+}
+
+/** The SLA plan a ticket inherits in a department: the department's, else the desk's default (schedule loaded). */
+export async function inheritedSlaPlan(em: EntityManager, department: Department): Promise<SlaPlan | null> {
+  if (department.slaPlan) {
+    const plan = await loadSlaPlan(em, department.slaPlan.id);
+    if (plan) return plan;
+  }
+  return em.findOne(SlaPlan, { isDefault: true }, { populate: ['schedule'] });
+}
+
+/** Whether an agent may be assigned tickets of a department (SPEC §1: active, with access to it). */
+export async function assignableIn(em: EntityManager, agent: Agent, departmentId: number): Promise<boolean> {
+  if (!agent.isActive) return false;
+  const target = await loadPrincipal(em, { kind: 'agent', agent, tokenId: 0, via: 'session' });
+  return agentWorksIn(target as AgentPrincipal, departmentId);
 }
 
 /** Applies a status (SPEC §7): closing releases the lock, reopening recomputes the due date. */
@@ -266,11 +283,29 @@ export function transferTicket(ctx: Context, input: { ticketId: string; departme
     const dept = await lookup(c.em, Department, 'Department', input.departmentId, 'departmentId', problems);
     problems.throwIfAny();
     if (dept!.id === c.ticket.department.id) return c.ticket;
-    const before = { departmentId: c.ticket.department.id };
-    c.ticket.department = ref(dept!);
-    touch(c.ticket, c.now);
-    recordEvent(c.em, c.ticket, TicketEventKind.TRANSFERRED, actorOf(ctx), { before, after: { departmentId: dept!.id }, ...(input.note ? { note: input.note } : {}) });
-    return c.ticket;
+    const t = c.ticket;
+    const before: Record<string, unknown> = { departmentId: t.department.id };
+    const after: Record<string, unknown> = { departmentId: dept!.id };
+    t.department = ref(dept!);
+    // The new department's SLA applies only to a plan the ticket inherited (SPEC §6): one a help
+    // topic, filter or agent chose stays, and so does its due date.
+    if (t.slaPlanInherited) {
+      const plan = await inheritedSlaPlan(c.em, dept!);
+      if ((plan?.id ?? null) !== (t.slaPlan?.id ?? null)) {
+        const oldDue = t.dueAt;
+        before.slaPlanId = t.slaPlan?.id ?? null;
+        after.slaPlanId = plan?.id ?? null;
+        t.slaPlan = plan ? ref(plan) : null;
+        await recomputeDue(c.em, t, t.reopenedAt ?? t.createdAt);
+        if ((oldDue?.getTime() ?? null) !== (t.dueAt?.getTime() ?? null)) {
+          before.dueAt = oldDue?.toISOString() ?? null;
+          after.dueAt = t.dueAt?.toISOString() ?? null;
+        }
+      }
+    }
+    touch(t, c.now);
+    recordEvent(c.em, t, TicketEventKind.TRANSFERRED, actorOf(ctx), { before, after, ...(input.note ? { note: input.note } : {}) });
+    return t;
   });
 }
 
@@ -366,6 +401,8 @@ export function updateTicket(ctx: Context, input: UpdateTicketFields): Promise<T
       slaChanged = (t.slaPlan?.id ?? null) !== (s?.id ?? null);
       set('slaPlanId', t.slaPlan?.id ?? null, s?.id ?? null);
       t.slaPlan = s ? ref(s) : null;
+      // An agent's choice: a later transfer keeps it.
+      if (slaChanged) t.slaPlanInherited = false;
     }
     const oldDue = t.dueAt;
     if (input.dueAt !== undefined) {
