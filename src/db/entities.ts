@@ -8,6 +8,7 @@ import { Organization } from '../modules/directory/organization.entity';
 import { Role } from '../modules/directory/role.entity';
 import { Team } from '../modules/directory/team.entity';
 import { TicketEvent } from '../modules/events/ticket-event.entity';
+import { TicketFilter, TicketFilterRejection } from '../modules/filters/ticket-filter.entity';
 import { Queue } from '../modules/queues/queue.entity';
 import { SlaPlan } from '../modules/sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryRevision } from '../modules/threads/thread-entry.entity';
@@ -41,4 +42,6 @@ export const entities = [
   Attachment,
   AttachmentContent,
   Queue,
+  TicketFilter,
+  TicketFilterRejection,
 ];

@@ -17,6 +17,7 @@ import {
 import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
 import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
 import { TicketEventResolver } from '../modules/events/ticket-event.resolver';
+import { TicketFilterFieldsResolver, TicketFilterRejectionFieldsResolver, TicketFilterRootResolver } from '../modules/filters/ticket-filter.resolver';
 import { QueueFieldsResolver, QueueRootResolver, TicketQueuesResolver } from '../modules/queues/queue.resolver';
 import { SlaResolver } from '../modules/sla/sla.resolver';
 import { ThreadEntryResolver } from '../modules/threads/thread.resolver';
@@ -59,6 +60,9 @@ const resolvers: NonEmptyArray<Function> = [
   SubscriptionResolver,
   QueueUpdateResolver,
   TicketUpdateResolver,
+  TicketFilterRootResolver,
+  TicketFilterFieldsResolver,
+  TicketFilterRejectionFieldsResolver,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261127033440 } from './Migration20261127033440';
 import { Migration20261127030908 } from './Migration20261127030908';
 import { Migration20261127024839 } from './Migration20261127024839';
 import { Migration20261127022523 } from './Migration20261127022523';
@@ -8,4 +9,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127022523', class: Migration20261127022523 },
   { name: 'Migration20261127024839', class: Migration20261127024839 },
   { name: 'Migration20261127030908', class: Migration20261127030908 },
+  { name: 'Migration20261127033440', class: Migration20261127033440 },
 ];
