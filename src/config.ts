@@ -57,6 +57,7 @@ const envSchema = z.object({
     .max(60_000, { message: 'must be between 0 and 60000' })
     .default(250),
   DESKQL_EVENT_POLL_MS: positiveInt(60_000).default(1000),
+  DESKQL_FILTER_REGEX_TIMEOUT_MS: positiveInt(10_000).default(100),
 });
 
 export interface Config {
@@ -82,6 +83,8 @@ export interface Config {
   readonly queueUpdateIntervalMs: number;
   /** Backstop poll of the event table (new events normally wake the dispatcher at once). */
   readonly eventPollMs: number;
+  /** The time bound of one ticket-filter regex test; past it the filter does not match. */
+  readonly filterRegexTimeoutMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     shutdownTimeoutMs: e.DESKQL_SHUTDOWN_TIMEOUT_MS,
     queueUpdateIntervalMs: e.DESKQL_QUEUE_UPDATE_INTERVAL_MS,
     eventPollMs: e.DESKQL_EVENT_POLL_MS,
+    filterRegexTimeoutMs: e.DESKQL_FILTER_REGEX_TIMEOUT_MS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

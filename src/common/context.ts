@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { LoginLimiter } from '../modules/auth/login-limiter';
 import type { LiveHub } from '../modules/events/live';
+import type { RegexPool } from '../modules/filters/regex-pool';
 import type { Agent } from '../modules/directory/agent.entity';
 import type { EndUser } from '../modules/directory/end-user.entity';
 import type { Logger } from './logger';
@@ -31,6 +32,8 @@ export interface Services {
   events?: { committed(): void };
   /** Live subscriptions' fan-out (absent in scripts). */
   live?: LiveHub;
+  /** Runs ticket-filter regexes off the event loop, each with its time bound. */
+  regex: RegexPool;
 }
 
 /** What every resolver gets, over HTTP and WebSocket alike. */

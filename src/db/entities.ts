@@ -9,6 +9,7 @@ import { Organization } from '../modules/directory/organization.entity';
 import { Role } from '../modules/directory/role.entity';
 import { Team } from '../modules/directory/team.entity';
 import { TicketEvent } from '../modules/events/ticket-event.entity';
+import { TicketFilter, TicketFilterRejection } from '../modules/filters/ticket-filter.entity';
 import { Queue } from '../modules/queues/queue.entity';
 import { Schedule } from '../modules/sla/schedule.entity';
 import { SlaPlan } from '../modules/sla/sla-plan.entity';
@@ -45,4 +46,6 @@ export const entities = [
   AttachmentContent,
   CannedResponse,
   Queue,
+  TicketFilter,
+  TicketFilterRejection,
 ];

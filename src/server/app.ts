@@ -10,6 +10,7 @@ import { LoginLimiter } from '../modules/auth/login-limiter';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
+import { RegexPool } from '../modules/filters/regex-pool';
 import type { ContextDeps } from './context';
 import { createApollo } from './graphql';
 import { createHttpApp, type HttpState } from './http';
@@ -33,6 +34,8 @@ export function createServices(config: Config): Services {
       // One address may carry many people (an office behind NAT): a higher ceiling.
       byAddress: new LoginLimiter({ maxFailures: config.loginMaxFailures * 5, windowMs: config.loginWindowMs, freeFailures: 20 }),
     },
+    // Threads start on first use; they never keep the process alive.
+    regex: new RegexPool({ timeoutMs: config.filterRegexTimeoutMs }),
   };
 }
 
@@ -89,6 +92,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           await dispatcher.stop();
           log.debug('draining HTTP requests');
           await apollo.stop(); // stops accepting, lets in-flight requests finish
+          await services.regex.close();
           log.debug('closing the database');
           await db.close();
           log.debug('closed');

@@ -18,6 +18,7 @@ import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
 import { CannedResponseFieldsResolver, CannedRootResolver } from '../modules/canned/canned.resolver';
 import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
 import { TicketEventResolver } from '../modules/events/ticket-event.resolver';
+import { TicketFilterFieldsResolver, TicketFilterRejectionFieldsResolver, TicketFilterRootResolver } from '../modules/filters/ticket-filter.resolver';
 import { QueueFieldsResolver, QueueRootResolver, TicketQueuesResolver } from '../modules/queues/queue.resolver';
 import { ScheduleFieldsResolver, SlaPlanFieldsResolver, SlaResolver } from '../modules/sla/sla.resolver';
 import { HelpTopicAdminResolver, HelpTopicResolver } from '../modules/tickets/help-topic.resolver';
@@ -65,6 +66,9 @@ const resolvers: NonEmptyArray<Function> = [
   SubscriptionResolver,
   QueueUpdateResolver,
   TicketUpdateResolver,
+  TicketFilterRootResolver,
+  TicketFilterFieldsResolver,
+  TicketFilterRejectionFieldsResolver,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127034812 } from './Migration20261127034812';
+import { Migration20261127033440 } from './Migration20261127033440';
 import { Migration20261127033228 } from './Migration20261127033228';
 import { Migration20261127030908 } from './Migration20261127030908';
 import { Migration20261127024839 } from './Migration20261127024839';
@@ -11,5 +12,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127024839', class: Migration20261127024839 },
   { name: 'Migration20261127030908', class: Migration20261127030908 },
   { name: 'Migration20261127033228', class: Migration20261127033228 },
+  { name: 'Migration20261127033440', class: Migration20261127033440 },
   { name: 'Migration20261127034812', class: Migration20261127034812 },
 ];

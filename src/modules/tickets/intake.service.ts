@@ -2,19 +2,21 @@ import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
+import { toGlobalId } from '../../common/global-id';
 import { lookup } from '../../common/lookup';
 import { inTransaction } from '../../common/tx';
 import { AuthToken, TokenKind } from '../auth/auth-token.entity';
 import { newSecret, PREFIX, secretHash } from '../auth/secrets';
-import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { EndUser } from '../directory/end-user.entity';
 import { recordEvent } from '../events/events.service';
 import { trackBefore } from '../events/outbox';
 import { TicketEventKind } from '../events/ticket-event.entity';
-import type { SlaPlan } from '../sla/sla-plan.entity';
-import { dueDate, loadSlaPlan } from '../sla/due-date';
-import { postEntry, checkBody } from '../threads/thread.service';
+import type { FilterRun, NamedFact, TicketFacts } from '../filters/filter-match';
+import { TicketFilter, TicketFilterRejection } from '../filters/ticket-filter.entity';
+import { appliedEventData, callerDepartment, evaluateFilters, planTicket, type DraftStart } from '../filters/ticket-filter.pipeline';
+import { dueDate } from '../sla/due-date';
+import { cleanBody, postEntry, checkBody } from '../threads/thread.service';
 import { ThreadEntryType } from '../threads/thread-entry.entity';
 import { CollaboratorRole } from './collaborator.entity';
 import { HelpTopic } from './help-topic.entity';
@@ -22,18 +24,9 @@ import { IntakeKey } from './intake-key.entity';
 import { Priority } from './priority.entity';
 import { Ticket } from './ticket.entity';
 import { permissionsOn, principalOf } from './ticket.policy';
-import {
-  actorOf,
-  addCollaboratorsTo,
-  assignableIn,
-  cleanPeople,
-  cleanSubject,
-  defaultOpenStatus,
-  inheritedSlaPlan,
-  newTicketNumber,
-  type PersonInput,
-} from './ticket.service';
+import { actorOf, addCollaboratorsTo, cleanPeople, cleanSubject, newTicketNumber, type PersonInput } from './ticket.service';
 import { TicketSource } from './ticket-source';
+import { TicketState } from './ticket-state';
 
 export interface OpenTicketFields {
   subject: string;
@@ -57,21 +50,6 @@ export interface IntakeResult {
 const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 const ACCESS_TOKEN_TTL_MS = 30 * 24 * 3_600_000;
 
-/**
- * The draft a new ticket is built from. The intake pipeline fills it in
- * order: the caller's input, then ticket filters (a later issue plugs in
- * here), then help-topic and department defaults.
- */
-interface Draft {
-  subject: string;
-  owner: { email: string; name: string | null } | EndUser;
-  source: TicketSource;
-  department: Department | null;
-  helpTopic: HelpTopic | null;
-  priority: Priority | null;
-  slaPlan: SlaPlan | null;
-}
-
 async function accessToken(em: EntityManager, ticket: Ticket): Promise<string> {
   const secret = newSecret(PREFIX.TICKET_ACCESS);
   em.create(AuthToken, {
@@ -85,17 +63,53 @@ async function accessToken(em: EntityManager, ticket: Ticket): Promise<string> {
   return secret;
 }
 
-/**
- * The help topic's auto-assigned agent, when they may still take tickets in
- * the ticket's department (active, with access to it). The topic was checked
- * when it was saved, but agents change since and the caller may have chosen
- * another department: a stale auto-assignment is skipped, never an intake failure.
- */
-async function autoAssignee(em: EntityManager, topic: HelpTopic | null, department: Department): Promise<Agent | null> {
-  if (!topic?.assignAgent) return null;
-  const agent = await em.findOne(Agent, topic.assignAgent.id);
-  return agent && (await assignableIn(em, agent, department.id)) ? agent : null;
+/** The owner as the caller named them: a logged-in end user, or a person by email. */
+type OwnerInput = { email: string; name: string | null } | EndUser;
+
+/** What the caller chose, looked up; problems are collected. */
+async function draftStart(em: EntityManager, input: { departmentId?: string | null; helpTopicId?: string | null; priorityId?: string | null }, problems: Problems, isAgent: boolean): Promise<DraftStart> {
+  const start: DraftStart = { department: null, helpTopic: null, priority: null };
+  if (input.departmentId) start.department = await lookup(em, Department, 'Department', input.departmentId, 'departmentId', problems);
+  if (input.helpTopicId) {
+    start.helpTopic = await lookup(em, HelpTopic, 'HelpTopic', input.helpTopicId, 'helpTopicId', problems);
+    if (start.helpTopic && !start.helpTopic.isActive) problems.add(ErrorCode.NOT_FOUND, 'HelpTopic not found', 'helpTopicId');
+  }
+  if (input.priorityId) {
+    start.priority = await lookup(em, Priority, 'Priority', input.priorityId, 'priorityId', problems);
+    if (!isAgent) problems.add(ErrorCode.BAD_USER_INPUT, 'Only agents may set the priority', 'priorityId');
+  }
+  return start;
 }
+
+const named = (type: string, x: { id: number; name: string } | null): NamedFact | null => (x ? { id: toGlobalId(type, x.id), name: x.name } : null);
+
+/**
+ * What ticket filters look at (SPEC §4): the ticket as the caller sent it.
+ * The owner's name is the stored one when the end user exists (intake keeps it).
+ */
+export async function ticketFacts(
+  em: EntityManager,
+  draft: { subject: string; body: string; owner: OwnerInput; source: TicketSource },
+  start: DraftStart,
+  /** The owner's end user when already looked up (null: there is none). */
+  known?: EndUser | null,
+): Promise<TicketFacts> {
+  const stored = draft.owner instanceof EndUser ? draft.owner : known !== undefined ? known : await em.findOne(EndUser, { email: draft.owner.email });
+  const owner = stored ?? (draft.owner as { email: string; name: string | null });
+  let text: string | null = null;
+  return {
+    subject: draft.subject,
+    body: () => (text ??= cleanBody(draft.body).text),
+    email: owner.email,
+    name: owner.name ?? owner.email.split('@')[0]!,
+    source: draft.source,
+    helpTopic: named('HelpTopic', start.helpTopic),
+    priority: named('Priority', start.priority),
+    department: named('Department', start.department),
+  };
+}
+
+export const REJECTED_MESSAGE = 'The help desk did not accept this ticket';
 
 /** openTicket (SPEC §3): end users for themselves, anonymous web callers, agents on behalf of someone. */
 export async function openTicket(ctx: Context, input: OpenTicketFields): Promise<IntakeResult> {
@@ -107,7 +121,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
   const key = input.idempotencyKey?.trim() || null;
   if (key && key.length > 200) problems.add(ErrorCode.BAD_USER_INPUT, 'idempotencyKey must be at most 200 characters', 'idempotencyKey');
 
-  let owner: Draft['owner'] | null = null;
+  let owner: OwnerInput | null = null;
   if (viewer?.kind === 'endUser') {
     if (input.owner) problems.add(ErrorCode.BAD_USER_INPUT, 'A logged-in end user opens tickets for themselves: omit owner', 'owner');
     owner = viewer.user;
@@ -128,73 +142,86 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
 
   const caller =
     viewer?.kind === 'agent' ? `agent:${viewer.agent.id}` : viewer?.kind === 'endUser' ? `user:${viewer.user.id}` : `anon:${(owner as { email: string }).email}`;
+  const findReplay = (em: EntityManager) =>
+    em.findOne(IntakeKey, { caller, key: key!, createdAt: { $gt: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } }, { populate: ['ticket'] });
+
+  // Before the transaction (no transaction waits on regexes): check the
+  // caller's choices, then run the ticket filters (SPEC §3: new tickets only).
+  const read = ctx.em.fork();
+  let run: FilterRun<TicketFilter> = { verdicts: [], rejectedBy: null };
+  if (!key || !(await findReplay(read))) {
+    const start = await draftStart(read, input, problems, isAgent);
+    problems.throwIfAny();
+    // The caller's right to open the ticket is judged on where they put it, not where a filter routes it.
+    const dept = await callerDepartment(read, start);
+    if (principal.kind === 'agent' && !permissionsOn(principal, { departmentId: dept.id }).has('ticket.create')) {
+      fail(ErrorCode.FORBIDDEN, `Your role may not open tickets in ${dept.name}`);
+    }
+    const existing = owner instanceof EndUser ? owner : await read.findOne(EndUser, { email: owner!.email });
+    if (existing && !existing.isActive) fail(ErrorCode.FORBIDDEN, 'The owner account is inactive', 'owner');
+    let facts: TicketFacts | undefined;
+    const factsOf = async () => (facts ??= await ticketFacts(read, { subject, body: input.body, owner: owner!, source }, start, existing));
+    run = await evaluateFilters(ctx, read, source, factsOf, { record: true });
+    if (run.rejectedBy) {
+      const { email, name } = await factsOf();
+      const filter = run.rejectedBy;
+      await inTransaction(ctx, async (em) => {
+        em.create(TicketFilterRejection, {
+          filter: ref(TicketFilter, filter.id),
+          filterName: filter.name,
+          subject,
+          email,
+          name,
+          source,
+          caller,
+        });
+        await em.flush();
+      });
+      ctx.log.info({ filterId: toGlobalId('TicketFilter', filter.id), filter: filter.name, source }, 'ticket rejected by a filter');
+      fail(ErrorCode.REJECTED, REJECTED_MESSAGE);
+    }
+  }
 
   return inTransaction(ctx, async (em) => {
     if (key) {
-      const previous = await em.findOne(IntakeKey, { caller, key, createdAt: { $gt: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } }, { populate: ['ticket'] });
+      const previous = await findReplay(em);
       if (previous) {
         const ticket = previous.ticket.getEntity();
         return { ticket, accessToken: viewer ? null : await accessToken(em, ticket) };
       }
     }
-    const draft: Draft = { subject, owner: owner!, source, department: null, helpTopic: null, priority: null, slaPlan: null };
-    if (input.departmentId) draft.department = await lookup(em, Department, 'Department', input.departmentId, 'departmentId', problems);
-    if (input.helpTopicId) {
-      draft.helpTopic = await lookup(em, HelpTopic, 'HelpTopic', input.helpTopicId, 'helpTopicId', problems);
-      if (draft.helpTopic && !draft.helpTopic.isActive) problems.add(ErrorCode.NOT_FOUND, 'HelpTopic not found', 'helpTopicId');
-    }
-    if (input.priorityId) {
-      draft.priority = await lookup(em, Priority, 'Priority', input.priorityId, 'priorityId', problems);
-      if (!isAgent) problems.add(ErrorCode.BAD_USER_INPUT, 'Only agents may set the priority', 'priorityId');
-    }
+    const start = await draftStart(em, input, problems, isAgent);
     problems.throwIfAny();
-
-    // (ticket filters run here, on new tickets only, before defaults)
-
-    // Help-topic defaults, then department defaults, fill what is still unset.
-    const topic = draft.helpTopic;
-    draft.department ??= topic?.department ? await em.findOne(Department, topic.department.id) : null;
-    draft.department ??= await em.findOneOrFail(Department, { isDefault: true });
-    draft.priority ??= topic?.priority ? await em.findOne(Priority, topic.priority.id) : null;
-    draft.priority ??= await em.findOneOrFail(Priority, { isDefault: true });
-    draft.slaPlan ??= topic?.slaPlan ? await loadSlaPlan(em, topic.slaPlan.id) : null;
-    // Chosen (by a filter or the help topic) or inherited (department, then desk default): a transfer re-applies only the latter.
-    const slaPlanInherited = draft.slaPlan === null;
-    draft.slaPlan ??= await inheritedSlaPlan(em, draft.department);
-    const assignee = await autoAssignee(em, topic, draft.department);
-
-    if (principal.kind === 'agent' && !permissionsOn(principal, { departmentId: draft.department.id }).has('ticket.create')) {
-      fail(ErrorCode.FORBIDDEN, `Your role may not open tickets in ${draft.department.name}`);
-    }
+    const plan = await planTicket(em, start, run);
 
     const ownerUser =
-      draft.owner instanceof EndUser
-        ? await em.findOneOrFail(EndUser, draft.owner.id)
-        : ((await em.findOne(EndUser, { email: draft.owner.email })) ??
-          em.create(EndUser, { email: draft.owner.email, name: draft.owner.name ?? draft.owner.email.split('@')[0]! }));
+      owner instanceof EndUser
+        ? await em.findOneOrFail(EndUser, owner.id)
+        : ((await em.findOne(EndUser, { email: owner!.email })) ?? em.create(EndUser, { email: owner!.email, name: owner!.name ?? owner!.email.split('@')[0]! }));
     if (!ownerUser.isActive) fail(ErrorCode.FORBIDDEN, 'The owner account is inactive', 'owner');
 
     const now = new Date();
-    const status = await defaultOpenStatus(em);
+    const status = plan.status;
     const ticket = em.create(Ticket, {
       number: await newTicketNumber(em),
-      subject: draft.subject,
+      subject,
       status,
       state: status.state,
-      priority: draft.priority,
-      urgency: draft.priority.urgency,
-      department: draft.department,
-      helpTopic: topic,
-      slaPlan: draft.slaPlan,
-      slaPlanInherited,
-      source: draft.source,
+      priority: plan.priority,
+      urgency: plan.priority.urgency,
+      department: plan.department,
+      helpTopic: plan.helpTopic,
+      slaPlan: plan.slaPlan,
+      slaPlanInherited: plan.slaPlanInherited,
+      source,
       owner: ownerUser,
-      assignee,
-      team: topic?.assignTeam ?? null,
+      assignee: plan.assignee,
+      team: plan.team,
       createdAt: now,
       updatedAt: now,
       lastMessageAt: now,
-      dueAt: dueDate({ start: now, plan: draft.slaPlan, override: null }),
+      closedAt: status.state === TicketState.CLOSED ? now : null,
+      dueAt: dueDate({ start: now, plan: plan.slaPlan, override: null }),
     });
     await em.flush();
     trackBefore(em, ticket.id, null);
@@ -204,8 +231,8 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
         subject: ticket.subject,
         statusId: status.id,
         state: ticket.state,
-        departmentId: draft.department.id,
-        priorityId: draft.priority.id,
+        departmentId: plan.department.id,
+        priorityId: plan.priority.id,
         source: ticket.source,
         ownerId: ownerUser.id,
         assigneeId: ticket.assignee?.id ?? null,
@@ -213,6 +240,8 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
         dueAt: ticket.dueAt?.toISOString() ?? null,
       },
     });
+    // One FILTER_APPLIED per matched filter; filters act as the system (no actor).
+    for (const applied of plan.applied) recordEvent(em, ticket, TicketEventKind.FILTER_APPLIED, {}, appliedEventData(applied));
     await postEntry(em, ctx, ticket, {
       type: ThreadEntryType.MESSAGE,
       body: input.body,
@@ -222,6 +251,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
       event: false,
     });
     if (collaborators.length) await addCollaboratorsTo(em, ticket, collaborators, CollaboratorRole.CC, actorOf(ctx), now);
+    if (plan.collaborators.length) await addCollaboratorsTo(em, ticket, plan.collaborators, CollaboratorRole.CC, {}, now);
     // Creation is version 1, whatever the steps above counted.
     ticket.version = 1;
     ticket.updatedAt = now;

@@ -1,0 +1,235 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from '../../common/context';
+import { toGlobalId } from '../../common/global-id';
+import { Agent } from '../directory/agent.entity';
+import { Department } from '../directory/department.entity';
+import { Team } from '../directory/team.entity';
+import { loadSlaPlan } from '../sla/due-date';
+import type { SlaPlan } from '../sla/sla-plan.entity';
+import { assignableIn, inheritedSlaPlan } from '../tickets/ticket.service';
+import { HelpTopic } from '../tickets/help-topic.entity';
+import { Priority } from '../tickets/priority.entity';
+import type { TicketSource } from '../tickets/ticket-source';
+import { TicketState } from '../tickets/ticket-state';
+import { TicketStatus } from '../tickets/ticket-status.entity';
+import { defaultOpenStatus } from '../tickets/ticket.service';
+import { appliesTo, planRegexTests, runFilters, type FilterRun, type TicketFacts } from './filter-match';
+import { TicketFilter } from './ticket-filter.entity';
+
+// Ticket filters at intake (SPEC §3, §4). Two steps, shared by openTicket and
+// the admins' dry run (testTicketFilters) so the two cannot disagree:
+//
+// 1. `evaluateFilters`, before the intake transaction: loads the active
+//    filters and runs them on the ticket's facts (regexes in the regex pool,
+//    with their time bound). No transaction is held open while regexes run.
+// 2. `planTicket`, inside it: applies the matched filters' actions in order
+//    (a later one overrides an earlier one), then the help-topic and
+//    department defaults fill what is still unset.
+
+/** The active filters for a source, in execution order. */
+export async function activeFilters(em: EntityManager): Promise<TicketFilter[]> {
+  return em.find(TicketFilter, { isActive: true }, { orderBy: { executionOrder: 'asc', id: 'asc' } });
+}
+
+export interface EvaluateOptions {
+  /** Count timeouts on the filters (false for the dry run, which writes nothing). */
+  record: boolean;
+}
+
+/** Step 1: which filters match the new ticket (its facts are gathered only when some filter applies). */
+export async function evaluateFilters(
+  ctx: Context,
+  em: EntityManager,
+  source: TicketSource,
+  factsOf: () => Promise<TicketFacts>,
+  options: EvaluateOptions,
+): Promise<FilterRun<TicketFilter>> {
+  const filters = (await activeFilters(em)).filter((f) => appliesTo(f, source));
+  if (filters.length === 0) return { verdicts: [], rejectedBy: null };
+  const facts = await factsOf();
+  const plan = planRegexTests(filters, facts);
+  const outcomes = await ctx.services.regex.run(plan.batch);
+  const run = runFilters(filters, facts, plan, outcomes);
+  const timedOut = run.verdicts.filter((v) => v.timedOut).map((v) => v.filter);
+  if (timedOut.length > 0) {
+    for (const filter of timedOut) {
+      const tests = plan.testOf[filters.indexOf(filter)]!;
+      const rules = tests.flatMap((test, rule) => (test >= 0 && outcomes[test] !== 'match' && outcomes[test] !== 'nomatch' ? [{ rule, outcome: outcomes[test] }] : []));
+      ctx.log.warn(
+        { filterId: toGlobalId('TicketFilter', filter.id), filter: filter.name, rules, boundMs: ctx.services.regex.timeoutMs, dryRun: !options.record },
+        'ticket filter regex ran out of time: the filter did not match',
+      );
+    }
+    if (options.record) {
+      // Its own statement, outside the intake transaction: counted even when the ticket is then refused.
+      await em.getConnection().execute(
+        `update ticket_filter set timeout_count = timeout_count + 1, last_timeout_at = ? where id in (${timedOut.map(() => '?').join(',')})`,
+        [new Date(), ...timedOut.map((f) => f.id)],
+      );
+    }
+  }
+  return run;
+}
+
+/** The ticket's fields as intake sets them. */
+export interface TicketPlan {
+  department: Department;
+  priority: Priority;
+  slaPlan: SlaPlan | null;
+  /** True when the plan came from the department or the desk default (a transfer re-applies those). */
+  slaPlanInherited: boolean;
+  status: TicketStatus;
+  helpTopic: HelpTopic | null;
+  assignee: Agent | null;
+  team: Team | null;
+  /** End users the filters add as CC collaborators. */
+  collaborators: { email: string; name: string | null }[];
+  /** One per matched filter, for its FILTER_APPLIED event. */
+  applied: AppliedFilter[];
+}
+
+export interface AppliedFilter {
+  filter: TicketFilter;
+  stoppedRun: boolean;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  /** Actions that could not run: what they named is gone or no longer usable. */
+  skipped: { action: string; reason: string }[];
+}
+
+/** What the caller chose, before filters and defaults. */
+export interface DraftStart {
+  department: Department | null;
+  helpTopic: HelpTopic | null;
+  priority: Priority | null;
+}
+
+/** The department a new ticket gets without filters: the caller's, its help topic's, or the default. */
+export async function callerDepartment(em: EntityManager, start: DraftStart): Promise<Department> {
+  if (start.department) return start.department;
+  const viaTopic = start.helpTopic?.department ? await em.findOne(Department, start.helpTopic.department.id) : null;
+  return viaTopic ?? em.findOneOrFail(Department, { isDefault: true });
+}
+
+/** Step 2: the matched filters' actions in order, then the defaults. */
+export async function planTicket(em: EntityManager, start: DraftStart, run: FilterRun<TicketFilter>): Promise<TicketPlan> {
+  let department = start.department;
+  let helpTopic = start.helpTopic;
+  let priority = start.priority;
+  let slaPlan: SlaPlan | null = null;
+  let status: TicketStatus | null = null;
+  let assignee: Agent | null = null;
+  let team: Team | null = null;
+  const collaborators: TicketPlan['collaborators'] = [];
+  const applied: AppliedFilter[] = [];
+
+  for (const verdict of run.verdicts) {
+    if (!verdict.matched) continue;
+    const a = verdict.filter.actions;
+    const entry: AppliedFilter = { filter: verdict.filter, stoppedRun: verdict.stoppedRun, before: {}, after: {}, skipped: [] };
+    const change = (key: string, from: { id: number } | null, to: { id: number }) => {
+      if (from?.id === to.id) return;
+      entry.before[key] = from?.id ?? null;
+      entry.after[key] = to.id;
+    };
+    const gone = (action: string, what: string) => entry.skipped.push({ action, reason: `${what} no longer exists` });
+    if (a.departmentId !== undefined) {
+      const d = await em.findOne(Department, a.departmentId);
+      if (!d) gone('departmentId', 'The department');
+      else {
+        change('departmentId', department, d);
+        department = d;
+      }
+    }
+    if (a.priorityId !== undefined) {
+      const p = await em.findOne(Priority, a.priorityId);
+      if (!p) gone('priorityId', 'The priority');
+      else {
+        change('priorityId', priority, p);
+        priority = p;
+      }
+    }
+    if (a.slaPlanId !== undefined) {
+      const s = await loadSlaPlan(em, a.slaPlanId);
+      if (!s) gone('slaPlanId', 'The SLA plan');
+      else if (!s.isActive) entry.skipped.push({ action: 'slaPlanId', reason: 'The SLA plan is inactive' });
+      else {
+        change('slaPlanId', slaPlan, s);
+        slaPlan = s;
+      }
+    }
+    if (a.statusId !== undefined) {
+      const s = await em.findOne(TicketStatus, a.statusId);
+      if (!s) gone('statusId', 'The status');
+      else if (s.state !== TicketState.OPEN && s.state !== TicketState.CLOSED) entry.skipped.push({ action: 'statusId', reason: 'New tickets may only get an open or closed status' });
+      else {
+        change('statusId', status, s);
+        status = s;
+      }
+    }
+    if (a.helpTopicId !== undefined) {
+      const h = await em.findOne(HelpTopic, a.helpTopicId);
+      if (!h) gone('helpTopicId', 'The help topic');
+      else if (!h.isActive) entry.skipped.push({ action: 'helpTopicId', reason: 'The help topic is inactive' });
+      else {
+        change('helpTopicId', helpTopic, h);
+        helpTopic = h;
+      }
+    }
+    if (a.assignAgentId !== undefined) {
+      const ag = await em.findOne(Agent, a.assignAgentId);
+      if (!ag) gone('assignAgentId', 'The agent');
+      else if (!ag.isActive) entry.skipped.push({ action: 'assignAgentId', reason: 'The agent is inactive' });
+      else {
+        change('assigneeId', assignee, ag);
+        assignee = ag;
+      }
+    }
+    if (a.assignTeamId !== undefined) {
+      const tm = await em.findOne(Team, a.assignTeamId);
+      if (!tm) gone('assignTeamId', 'The team');
+      else {
+        change('teamId', team, tm);
+        team = tm;
+      }
+    }
+    const adding = (a.addCollaborators ?? []).filter((p) => !collaborators.some((c) => c.email === p.email));
+    if (adding.length > 0) {
+      entry.before.collaborators = collaborators.map((c) => c.email);
+      collaborators.push(...adding);
+      entry.after.collaborators = collaborators.map((c) => c.email);
+    }
+    applied.push(entry);
+  }
+
+  // Help-topic defaults, then department defaults, fill what is still unset.
+  const topic = helpTopic;
+  department ??= topic?.department ? await em.findOne(Department, topic.department.id) : null;
+  department ??= await em.findOneOrFail(Department, { isDefault: true });
+  priority ??= topic?.priority ? await em.findOne(Priority, topic.priority.id) : null;
+  priority ??= await em.findOneOrFail(Priority, { isDefault: true });
+  slaPlan ??= topic?.slaPlan ? await loadSlaPlan(em, topic.slaPlan.id) : null;
+  // Chosen (by a filter or the help topic) or inherited (department, then desk default): a transfer re-applies only the latter.
+  const slaPlanInherited = slaPlan === null;
+  slaPlan ??= await inheritedSlaPlan(em, department);
+  status ??= await defaultOpenStatus(em);
+  // The help topic's auto-assignment applies only when no filter assigned the ticket.
+  if (!assignee && !team) {
+    // a stale auto-assignment (agent since deactivated or moved) is skipped, never an intake failure
+    const auto = topic?.assignAgent ? await em.findOne(Agent, topic.assignAgent.id) : null;
+    assignee = auto && (await assignableIn(em, auto, department.id)) ? auto : null;
+    team = topic?.assignTeam ? await em.findOne(Team, topic.assignTeam.id) : null;
+  }
+  return { department, priority, slaPlan, slaPlanInherited, status, helpTopic, assignee, team, collaborators, applied };
+}
+
+/** The FILTER_APPLIED event's data. */
+export function appliedEventData(entry: AppliedFilter): Record<string, unknown> {
+  return {
+    filter: { id: toGlobalId('TicketFilter', entry.filter.id), name: entry.filter.name },
+    before: entry.before,
+    after: entry.after,
+    stoppedRun: entry.stoppedRun,
+    ...(entry.skipped.length > 0 ? { skipped: entry.skipped } : {}),
+  };
+}

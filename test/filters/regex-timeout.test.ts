@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateTicketFilterDocument,
+  DryRunTicketFiltersDocument,
+  FilteredOpenTicketDocument,
+  TicketFilterListDocument,
+  type CreateTicketFilterInput,
+} from '../__generated__/graphql';
+import { startTestServer, type TestServer } from '../support/server';
+import { buildWorld, type World } from '../support/world';
+
+// A catastrophic-backtracking regex must not stall intake: each regex test
+// runs in a worker thread with its own time bound (src/modules/filters/regex-pool.ts).
+const EVIL = '(a+)+$';
+const VICTIM = `${'a'.repeat(40)}!`; // 2^40 backtracking steps: never finishes on its own
+
+describe('a pathological filter regex at intake', () => {
+  const BOUND_MS = 300;
+  let t: TestServer;
+  let w: World;
+  let admin = '';
+
+  beforeAll(async () => {
+    t = await startTestServer({ DESKQL_FILTER_REGEX_TIMEOUT_MS: String(BOUND_MS) });
+    w = await buildWorld(t);
+    admin = w.agents.admin.token;
+  });
+  afterAll(() => t?.close());
+
+  const create = async (input: CreateTicketFilterInput) => {
+    const res = await t.gql(CreateTicketFilterDocument, { input }, { token: admin });
+    expect(res.data?.createTicketFilter.userErrors).toEqual([]);
+    return res.data!.createTicketFilter.ticketFilter!;
+  };
+  const counts = async () =>
+    Object.fromEntries((await t.gql(TicketFilterListDocument, {}, { token: admin })).data!.ticketFilters.map((f) => [f.name, [f.timeoutCount, f.lastTimeoutAt !== null]]));
+
+  it('completes intake within its bound, treats the filter as not matching and reports it', async () => {
+    await create({ name: 'Evil', executionOrder: 1, rules: [{ field: 'SUBJECT', operator: 'MATCHES', value: EVIL }], actions: { priorityId: w.priorities.Emergency } });
+    await create({ name: 'Evil negated', executionOrder: 2, rules: [{ field: 'SUBJECT', operator: 'NOT_MATCHES', value: EVIL }], actions: { assignTeamId: w.teamId } });
+    await create({ name: 'Evil reject', executionOrder: 3, matchAll: false, rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: 'zzz' }, { field: 'SUBJECT', operator: 'MATCHES', value: EVIL }], actions: { reject: true } });
+    await create({ name: 'Good', executionOrder: 4, rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: 'aaaa' }], actions: { departmentId: w.salesId } });
+
+    // While the regexes run out of time, the server keeps answering.
+    let done = false;
+    const started = Date.now();
+    const intake = t
+      .gql(FilteredOpenTicketDocument, { input: { subject: VICTIM, body: 'x', owner: { email: 'victim@customer.test' }, source: 'EMAIL' } }, { token: admin })
+      .finally(() => (done = true));
+    const pings: number[] = [];
+    while (!done) {
+      const s = Date.now();
+      await t.gql('{ viewer { id } }', {}, { token: admin });
+      pings.push(Date.now() - s);
+    }
+    const res = await intake;
+    const elapsed = Date.now() - started;
+    // three regex tests, each stopped at its bound (plus a worker restart each)
+    expect(elapsed).toBeGreaterThanOrEqual(3 * BOUND_MS);
+    expect(elapsed).toBeLessThan(3 * BOUND_MS + 4_000);
+    // A blocked event loop would answer a handful of pings, each after a whole bound;
+    // (the last ones may wait for the intake's own transaction, the regex threads share the CPUs).
+    expect(pings.filter((p) => p < BOUND_MS / 2).length).toBeGreaterThanOrEqual(5);
+
+    expect(res.data?.openTicket.userErrors).toEqual([]);
+    const ticket = res.data!.openTicket.ticket!;
+    expect(ticket).toMatchObject({ priority: { name: 'Normal' }, team: null, department: { name: 'Sales' } });
+    expect(ticket.events!.edges.filter((e) => e.node.kind === 'FILTER_APPLIED').map((e) => (e.node.data as { filter: { name: string } }).filter.name)).toEqual(['Good']);
+    expect(await counts()).toEqual({ Evil: [1, true], 'Evil negated': [1, true], 'Evil reject': [1, true], Good: [0, false] });
+
+    // the dry run reports the same, agrees with the intake, and counts nothing
+    const dry = await t.gql(DryRunTicketFiltersDocument, { input: { subject: VICTIM, body: 'x', email: 'victim@customer.test', source: 'EMAIL' } }, { token: admin });
+    const run = dry.data!.testTicketFilters;
+    expect(run.filters.map((f) => [f.filter.name, f.matched, f.timedOut, f.stoppedRun])).toEqual([
+      ['Evil', false, true, false],
+      ['Evil negated', false, true, false],
+      ['Evil reject', false, true, false],
+      ['Good', true, false, false],
+    ]);
+    expect({ department: run.department, priority: run.priority, team: run.team, assignee: run.assignee, status: run.status, rejected: run.rejected }).toEqual({
+      department: ticket.department,
+      priority: ticket.priority,
+      team: ticket.team,
+      assignee: ticket.assignee,
+      status: ticket.status,
+      rejected: false,
+    });
+    expect(await counts()).toEqual({ Evil: [1, true], 'Evil negated': [1, true], 'Evil reject': [1, true], Good: [0, false] });
+
+    // an ordinary subject runs every filter normally (and quickly)
+    const s = Date.now();
+    const plain = await t.gql(FilteredOpenTicketDocument, { input: { subject: 'aaaa bbb', body: 'x', owner: { email: 'victim@customer.test' }, source: 'EMAIL' } }, { token: admin });
+    expect(Date.now() - s).toBeLessThan(1_500);
+    expect(plain.data?.openTicket.ticket).toMatchObject({ priority: { name: 'Normal' }, team: { name: 'Escalations' }, department: { name: 'Sales' } });
+  });
+});
