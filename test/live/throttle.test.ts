@@ -7,25 +7,28 @@ import { collect } from '../support/subscriptions';
 let t: TestServer;
 let admin: string;
 beforeAll(async () => {
-  t = await startTestServer();
+  // a 1 s interval and a concurrent burst: coalescing shows even on a slow, shared machine
+  t = await startTestServer({ DESKQL_QUEUE_UPDATE_INTERVAL_MS: '1000' });
   admin = await t.adminToken();
 });
 afterAll(() => t?.close());
 
 describe('coalesced queue updates', () => {
-  it('sends at most one update per 250 ms per queue, the newest count last', async () => {
+  it('sends at most one update per interval per queue, the newest count last', async () => {
     const queues = await t.gql(QueuesDocument, {}, { token: admin });
     const openId = queues.data!.queues.find((q) => q.key === 'open')!.id;
     const client = t.ws({ authorization: `Bearer ${admin}` });
     const sub = collect(client, QueueUpdatesDocument, { queueIds: [openId] });
     await sub.settle(200);
     const burst = 12;
-    for (let i = 0; i < burst; i++) {
-      await t.gql(OpenTicketDocument, { input: { subject: `Burst ${i}`, body: 'x', owner: { email: 'burst@customer.test' } } }, { token: admin });
-    }
+    await Promise.all(
+      Array.from({ length: burst }, (_, i) =>
+        t.gql(OpenTicketDocument, { input: { subject: `Burst ${i}`, body: 'x', owner: { email: 'burst@customer.test' } } }, { token: admin }),
+      ),
+    );
     const fresh = (await t.gql(QueueCountDocument, { id: openId }, { token: admin })).data!.queue!.count;
-    await sub.until((items) => items.at(-1)?.queueUpdates.count === fresh, 5000);
-    await sub.settle(400);
+    await sub.until((items) => items.at(-1)?.queueUpdates.count === fresh, 15_000);
+    await sub.settle(1200);
     expect(sub.items.length).toBeLessThan(burst);
     expect(sub.items.at(-1)!.queueUpdates.count).toBe(fresh);
     expect(fresh).toBe(burst);
@@ -34,7 +37,7 @@ describe('coalesced queue updates', () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     // spaced by the interval (the server holds the newest until 250 ms have passed; allow network jitter)
     const gaps = sub.times.slice(1).map((at, i) => at - sub.times[i]!);
-    expect(gaps.every((g) => g >= 150)).toBe(true);
+    expect(gaps.every((g) => g >= 800)).toBe(true);
     sub.stop();
   });
 });
