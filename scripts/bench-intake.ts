@@ -1,0 +1,279 @@
+/**
+ * Intake throughput with 0 and 50 active ticket filters, against a real
+ * server process (`src/main.ts` on a free port): `npm run bench:intake`.
+ * Prints tickets/s, latency percentiles and the server's CPU time per ticket
+ * (steadier than wall time on a shared machine); asserts nothing.
+ *
+ *   npm run bench:intake                                   # embedded database (a fresh temp folder)
+ *   npm run bench:intake -- --database-url postgresql://u:p@127.0.0.1:5432/postgres
+ *                                                          # PostgreSQL: makes its own database there, drops it after
+ *   options: --tickets 300 --concurrency 8 --rounds 2
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+const ROOT = path.resolve(__dirname, '..');
+const PASSWORD = 'bench-admin-password';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const databaseUrl = option('database-url', '');
+const TICKETS = Number(option('tickets', '300'));
+const CONCURRENCY = Number(option('concurrency', '8'));
+const ROUNDS = Number(option('rounds', '2'));
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info', DESKQL_ADMIN_PASSWORD: PASSWORD, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${out}`)), 60_000);
+    child.stdout!.on('data', () => {
+      const m = /"url":"(http:[^"]+)"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!.replace('localhost', '127.0.0.1'));
+      }
+    });
+    child.on('exit', () => reject(new Error(`the server exited:\n${out}`)));
+  });
+  return {
+    child,
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data as T;
+}
+
+const CREATE_FILTER = `mutation($input: CreateTicketFilterInput!) { createTicketFilter(input: $input) { ticketFilter { id } userErrors { field message } } }`;
+const UPDATE_FILTER = `mutation($input: UpdateTicketFilterInput!) { updateTicketFilter(input: $input) { userErrors { message } } }`;
+const DRY_RUN = `query($input: TestTicketFiltersInput!) { testTicketFilters(input: $input) { filters { matched } } }`;
+const OPEN = `mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id } userErrors { code message } } }`;
+
+/** 50 filters of the kinds admins write: words, domains, regexes, any-of rules, source-limited ones; ten have regex rules. */
+function filterInputs(ref: { salesId: string; teamId: string; high: string; emergency: string }) {
+  return Array.from({ length: 50 }, (_, i) => {
+    const base = { name: `Bench filter ${i}`, executionOrder: i };
+    switch (i % 5) {
+      case 0:
+        return { ...base, rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: `keyword${i}` }], actions: { priorityId: ref.high } };
+      case 1:
+        return { ...base, rules: [{ field: 'EMAIL_DOMAIN', operator: 'EQUALS', value: `domain${i}.test` }], actions: { assignTeamId: ref.teamId } };
+      case 2:
+        return { ...base, rules: [{ field: 'BODY', operator: 'MATCHES', value: `\\border\\s+#?${i}\\b` }], actions: { departmentId: ref.salesId } };
+      case 3:
+        return {
+          ...base,
+          matchAll: false,
+          rules: [
+            { field: 'NAME', operator: 'STARTS_WITH', value: `vip${i}` },
+            { field: 'SUBJECT', operator: 'ENDS_WITH', value: `urgent${i}` },
+          ],
+          actions: { priorityId: ref.emergency },
+        };
+      default:
+        return {
+          ...base,
+          sources: ['EMAIL'],
+          rules: [
+            { field: 'SUBJECT', operator: 'NOT_MATCHES', value: '^(re|fwd?):' },
+            { field: 'BODY', operator: 'CONTAINS', value: `refund ${i}` },
+          ],
+          actions: { addCollaborators: [{ email: `billing${i}@desk.test` }] },
+        };
+    }
+  });
+}
+
+const LOREM =
+  'Hello, I ordered a replacement part last week and it still has not arrived. The tracking page says it left the warehouse ' +
+  'but nothing has moved since. Could you check what happened and let me know when I can expect it? Thanks in advance. ';
+
+/** A ticket some filters match (`matching`), or one none does: the same sizes either way. */
+function ticketInput(n: number, matching: boolean) {
+  const k = n % 100;
+  if (!matching) {
+    return {
+      subject: `Where is my parcel ${n}`,
+      body: `<p>${LOREM.repeat(3)}</p><p>About parcel ${k}; a return maybe.</p>`,
+      owner: { email: `customer${n % 500}@elsewhere${k}.test`, name: `Customer ${n % 500}` },
+      source: 'EMAIL',
+    };
+  }
+  return {
+    subject: n % 7 === 0 ? `Order problem keyword${k}` : `Where is my order ${n}`,
+    body: `<p>${LOREM.repeat(3)}</p><p>About order #${k}; refund ${k % 50} maybe.</p>`,
+    owner: { email: `customer${n % 500}@domain${k}.test`, name: `Customer ${n % 500}` },
+    source: 'EMAIL',
+  };
+}
+
+/** CPU time (user + system, ms) the server process has used: unlike wall time, barely moved by other load on the machine. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+interface Result {
+  /** Server CPU per ticket, ms (null where /proc is not available). */
+  cpu: number | null;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+let serverPid: number | undefined;
+
+async function run(url: string, token: string, count: number, concurrency: number, offset: number, matching = true): Promise<Result> {
+  const latencies: number[] = [];
+  const cpu0 = cpuMs(serverPid);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const n = offset + next++;
+        const t0 = performance.now();
+        const data = await gql(url, OPEN, { input: ticketInput(n, matching) }, token);
+        latencies.push(performance.now() - t0);
+        if (data.openTicket.userErrors.length) throw new Error(JSON.stringify(data.openTicket.userErrors));
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+  const cpu1 = cpuMs(serverPid);
+  return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+}
+
+async function main(): Promise<void> {
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+  let where: string;
+  if (databaseUrl) {
+    const name = `deskql_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`create database "${name}"`);
+    await admin.end();
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    env = { DATABASE_URL: url.toString() };
+    where = `PostgreSQL (${url.host}, database ${name})`;
+    cleanup = async () => {
+      const c = new Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`drop database if exists "${name}" with (force)`);
+      await c.end();
+    };
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deskql-bench-'));
+    env = { DESKQL_DATA_DIR: dir };
+    where = `embedded PGlite (${dir})`;
+    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const server = await startServer(env);
+  serverPid = server.child.pid;
+  try {
+    const login = await gql(server.url, `mutation { login(input: { email: "admin@example.com", password: "${PASSWORD}" }) { token } }`);
+    const token: string = login.login.token;
+    const dir = await gql(server.url, '{ departments { id name } priorities { id name } }', {}, token);
+    const sales = await gql(server.url, 'mutation { createDepartment(input: { name: "Sales" }) { department { id } } }', {}, token);
+    const team = await gql(server.url, 'mutation { createTeam(input: { name: "Escalations" }) { team { id } } }', {}, token);
+    const prio = (name: string) => dir.priorities.find((p: { name: string }) => p.name === name).id as string;
+    const ref = { salesId: sales.createDepartment.department.id, teamId: team.createTeam.team.id, high: prio('High'), emergency: prio('Emergency') };
+    const ids: string[] = [];
+    for (const input of filterInputs(ref)) {
+      const res = await gql(server.url, CREATE_FILTER, { input }, token);
+      if (res.createTicketFilter.userErrors.length) throw new Error(JSON.stringify(res.createTicketFilter.userErrors));
+      ids.push(res.createTicketFilter.ticketFilter.id);
+    }
+    const setActive = async (isActive: boolean) => {
+      for (const id of ids) await gql(server.url, UPDATE_FILTER, { input: { ticketFilterId: id, isActive } }, token);
+    };
+
+    // How many filters the matching tickets meet, by the dry run.
+    await setActive(true);
+    let matched = 0;
+    for (let n = 0; n < 100; n++) {
+      const { subject, body, owner } = ticketInput(n, true);
+      const dry = await gql(server.url, DRY_RUN, { input: { subject, body, email: owner.email, name: owner.name, source: 'EMAIL' } }, token);
+      matched += dry.testTicketFilters.filters.length;
+    }
+    await setActive(false);
+
+    console.log(`openTicket through HTTP, ${where}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`);
+    console.log(`${TICKETS} tickets per run with ${CONCURRENCY} clients (half as many with 1), after 30 warm-up ones; ${ROUNDS} rounds`);
+    console.log(`the 50 filters: 10 with a regex rule; "matching" tickets meet ${(matched / 100).toFixed(2)} of them on average (so as many FILTER_APPLIED events and their actions)`);
+    let offset = 0;
+    await run(server.url, token, 30, CONCURRENCY, offset); // warm-up
+    offset += 30;
+    const line = (label: string, r: Result) =>
+      console.log(
+        `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(6)} tickets/s  p50 ${r.p50.toFixed(0).padStart(5)} ms  p99 ${r.p99.toFixed(0).padStart(5)} ms  max ${r.max.toFixed(0).padStart(5)} ms` +
+          (r.cpu !== null ? `  server CPU ${r.cpu.toFixed(1).padStart(5)} ms/ticket` : ''),
+      );
+    const scenarios = [
+      { label: ' 0 filters', filters: false, matching: true },
+      { label: '50 filters, tickets matching none', filters: true, matching: false },
+      { label: '50 filters, matching tickets', filters: true, matching: true },
+    ];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const scenario of scenarios) {
+        await setActive(scenario.filters);
+        for (const concurrency of [1, CONCURRENCY]) {
+          const count = concurrency === 1 ? Math.ceil(TICKETS / 2) : TICKETS;
+          const r = await run(server.url, token, count, concurrency, offset, scenario.matching);
+          offset += count;
+          line(`round ${round}: ${scenario.label}, ${concurrency} client${concurrency > 1 ? 's' : ''}`, r);
+        }
+      }
+    }
+  } finally {
+    await server.stop();
+    await cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
