@@ -31,16 +31,20 @@ export class OverdueScheduler {
   /** Looks up the next due date and sets the timer for it (cheap: an indexed min). */
   async reschedule(): Promise<void> {
     if (this.stopped) return;
-    const rows = await this.orm.em.fork().execute<{ next: Date | null }[]>(
-      `select min(due_at) as next from ticket where state = 'OPEN' and due_at is not null and overdue_notified_for is distinct from due_at`,
+    // The delay is measured on the database's clock, the one `emit` compares due dates with: were
+    // it measured on this process's clock, a process clock running ahead would find the due date
+    // passed while the database does not, and spin (emit nothing, reschedule at once, again).
+    const rows = await this.orm.em.fork().execute<{ next: Date | null; now: Date }[]>(
+      `select min(due_at) as next, now() as now from ticket where state = 'OPEN' and due_at is not null and overdue_notified_for is distinct from due_at`,
     );
     const next = rows[0]?.next ? new Date(rows[0].next).getTime() : null;
+    const now = rows[0]?.now ? new Date(rows[0].now).getTime() : Date.now();
     if (next === this.nextAt && this.timer) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.nextAt = next;
     if (next === null || this.stopped) return;
-    this.timer = setTimeout(() => void this.emit(), Math.min(MAX_DELAY, Math.max(0, next - Date.now())));
+    this.timer = setTimeout(() => void this.emit(), Math.min(MAX_DELAY, Math.max(0, next - now)));
     this.timer.unref();
   }
 
