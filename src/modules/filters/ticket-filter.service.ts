@@ -12,7 +12,7 @@ import { Team } from '../directory/team.entity';
 import { SlaPlan } from '../sla/sla-plan.entity';
 import { checkBody } from '../threads/thread.service';
 import { HelpTopic } from '../tickets/help-topic.entity';
-import { ticketFacts } from '../tickets/intake.service';
+import { draftStart, ticketFacts } from '../tickets/intake.service';
 import { Priority } from '../tickets/priority.entity';
 import { TicketSource } from '../tickets/ticket-source';
 import { TicketState } from '../tickets/ticket-state';
@@ -21,7 +21,7 @@ import { cleanPeople, cleanSubject } from '../tickets/ticket.service';
 import { filterRegex } from './regex-pool';
 import { type FilterActions, type FilterRule, MatchOperator, TicketFilter, TicketFilterField } from './ticket-filter.entity';
 import type { CreateTicketFilterInput, TestTicketFiltersInput, TicketFilterActionsInput, TicketFilterRuleInput, UpdateTicketFilterInput } from './ticket-filter.inputs';
-import { appliedEventData, evaluateFilters, planTicket, type DraftStart } from './ticket-filter.pipeline';
+import { appliedEventData, evaluateFilters, planTicket } from './ticket-filter.pipeline';
 
 // Admin CRUD of ticket filters (SPEC §4) and their dry run. Everything a
 // filter names is checked when it is saved, so intake meets no surprises but
@@ -243,13 +243,8 @@ export async function testTicketFilters(ctx: Context, input: TestTicketFiltersIn
   const subject = cleanSubject(problems, input.subject);
   checkBody(problems, input.body, 'body');
   const owner = { email: cleanEmail(problems, input.email, 'email'), name: input.name != null ? cleanName(problems, input.name, 'name', 200) : null };
-  const start: DraftStart = { department: null, helpTopic: null, priority: null };
-  if (input.departmentId) start.department = await lookup(em, Department, 'Department', input.departmentId, 'departmentId', problems);
-  if (input.helpTopicId) {
-    start.helpTopic = await lookup(em, HelpTopic, 'HelpTopic', input.helpTopicId, 'helpTopicId', problems);
-    if (start.helpTopic && !start.helpTopic.isActive) problems.add(ErrorCode.NOT_FOUND, 'HelpTopic not found', 'helpTopicId');
-  }
-  if (input.priorityId) start.priority = await lookup(em, Priority, 'Priority', input.priorityId, 'priorityId', problems);
+  // The same checks as openTicket's (as an agent may: admins run this).
+  const start = await draftStart(em, input, problems, true);
   inputErrors(problems);
   const source = input.source ?? TicketSource.WEB;
   const run = await evaluateFilters(ctx, em, source, () => ticketFacts(em, { subject, body: input.body, owner, source }, start), { record: false });

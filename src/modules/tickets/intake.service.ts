@@ -67,7 +67,7 @@ async function accessToken(em: EntityManager, ticket: Ticket): Promise<string> {
 type OwnerInput = { email: string; name: string | null } | EndUser;
 
 /** What the caller chose, looked up; problems are collected. */
-async function draftStart(em: EntityManager, input: { departmentId?: string | null; helpTopicId?: string | null; priorityId?: string | null }, problems: Problems, isAgent: boolean): Promise<DraftStart> {
+export async function draftStart(em: EntityManager, input: { departmentId?: string | null; helpTopicId?: string | null; priorityId?: string | null }, problems: Problems, isAgent: boolean): Promise<DraftStart> {
   const start: DraftStart = { department: null, helpTopic: null, priority: null };
   if (input.departmentId) start.department = await lookup(em, Department, 'Department', input.departmentId, 'departmentId', problems);
   if (input.helpTopicId) {
