@@ -1,3 +1,4 @@
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { type EntityManager, ref } from '@mikro-orm/core';
 import { checkUnique, command } from '../../common/command';
 import type { Context } from '../../common/context';
@@ -491,10 +492,20 @@ export function deleteEndUser(ctx: Context, id: string): Promise<string> {
   });
 }
 
-/** Finds an end user by email or creates one (intake on behalf of someone). */
-export async function findOrCreateEndUser(em: EntityManager, email: string, name: string | null): Promise<EndUser> {
+/**
+ * Finds an end user by email or creates one (intake, collaborators). Two
+ * requests naming the same new person at once must not collide on the unique
+ * email: the insert skips a conflict and the row is read back (on PostgreSQL
+ * the second waits for the first to commit, then sees its row).
+ */
+export async function findOrCreateEndUser(em: SqlEntityManager, email: string, name: string | null): Promise<EndUser> {
   const existing = await em.findOne(EndUser, { email });
   if (existing) return existing;
-  return em.create(EndUser, { email, name: name ?? email.split('@')[0] ?? email });
+  const now = new Date();
+  await em.execute(
+    `insert into "end_user" ("name", "email", "is_active", "created_at", "updated_at") values (?, ?, true, ?, ?) on conflict ("email") do nothing`,
+    [name ?? email.split('@')[0] ?? email, email, now, now],
+  );
+  return em.findOneOrFail(EndUser, { email });
 }
 

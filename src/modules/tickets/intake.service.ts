@@ -8,6 +8,7 @@ import { inTransaction } from '../../common/tx';
 import { AuthToken, TokenKind } from '../auth/auth-token.entity';
 import { newSecret, PREFIX, secretHash } from '../auth/secrets';
 import { Department } from '../directory/department.entity';
+import { findOrCreateEndUser } from '../directory/directory.service';
 import { EndUser } from '../directory/end-user.entity';
 import { recordEvent } from '../events/events.service';
 import { trackBefore } from '../events/outbox';
@@ -197,7 +198,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
     const ownerUser =
       owner instanceof EndUser
         ? await em.findOneOrFail(EndUser, owner.id)
-        : ((await em.findOne(EndUser, { email: owner!.email })) ?? em.create(EndUser, { email: owner!.email, name: owner!.name ?? owner!.email.split('@')[0]! }));
+        : await findOrCreateEndUser(em, owner!.email, owner!.name);
     if (!ownerUser.isActive) fail(ErrorCode.FORBIDDEN, 'The owner account is inactive', 'owner');
 
     const now = new Date();

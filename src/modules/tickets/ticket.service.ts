@@ -11,6 +11,7 @@ import { cleanEmail, cleanName } from '../../common/validate';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { EndUser } from '../directory/end-user.entity';
+import { findOrCreateEndUser } from '../directory/directory.service';
 import { Team } from '../directory/team.entity';
 import { recordEvent, type EventActor } from '../events/events.service';
 import { TicketEventKind } from '../events/ticket-event.entity';
@@ -463,7 +464,7 @@ export async function addCollaboratorsTo(
   for (const person of people) {
     let user = await em.findOne(EndUser, { email: person.email });
     if (user?.id === ticket.owner.id) continue;
-    user ??= em.create(EndUser, { email: person.email, name: person.name ?? person.email.split('@')[0]! });
+    user ??= await findOrCreateEndUser(em, person.email, person.name);
     const existing = user.id ? await em.findOne(Collaborator, { ticket: ticket.id, user: user.id }) : null;
     if (existing) {
       if (existing.isActive && existing.role === role) continue;
