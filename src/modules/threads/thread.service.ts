@@ -34,14 +34,23 @@ export const MAX_ATTACHMENTS_PER_ENTRY = 20;
 export function checkBody(problems: Problems, body: string, field: string): void {
   if (body.length > MAX_HTML_LENGTH) {
     problems.add(ErrorCode.BAD_USER_INPUT, `${field} must be at most ${MAX_HTML_LENGTH} characters`, field);
-  } else if (body.trim().length === 0 || sanitizeHtml(body).text.trim().length === 0) {
+  } else if (body.trim().length === 0 || cleanBody(body).text.trim().length === 0) {
     problems.add(ErrorCode.BAD_USER_INPUT, `${field} must not be empty`, field);
   }
 }
 
+// One body is checked, then stored (and read by filters) within one command:
+// the last result is kept so the sanitizer runs once per body, not two or three times.
+let lastBody: string | null = null;
+let lastClean: { html: string; text: string } | null = null;
+
 /** HTML as stored: sanitized, with attachment images pointing at our download route. */
 export function cleanBody(body: string): { html: string; text: string } {
-  return sanitizeHtml(body, { attachmentUrl: (id) => `/attachments/${encodeURIComponent(id)}` });
+  if (body !== lastBody || !lastClean) {
+    lastClean = sanitizeHtml(body, { attachmentUrl: (id) => `/attachments/${encodeURIComponent(id)}` });
+    lastBody = body;
+  }
+  return lastClean;
 }
 
 export interface NewEntry {
