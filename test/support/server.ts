@@ -40,6 +40,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The statements an operation itself sent: without what runs in the
+ * background meanwhile (the event dispatcher's backstop poll, the OVERDUE
+ * scheduler's next-due lookup, a token's once-a-minute lastUsedAt write).
+ */
+export function foregroundSql(statements: string[]): string[] {
+  return statements.filter((q) => !/update "auth_token"|where seq > |min\(due_at\)|max\(seq\)/.test(q));
+}
+
 /** A real DeskQL server on a free loopback port, with its own database. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const db: TestDatabase = await testDatabase();
