@@ -35,9 +35,11 @@ describe('coalesced queue updates', () => {
     // counts only grow during the burst: coalescing skipped some, never went backwards
     const counts = sub.items.map((u) => u.queueUpdates.count);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
-    // spaced by the interval (the server holds the newest until 250 ms have passed; allow network jitter)
-    const gaps = sub.times.slice(1).map((at, i) => at - sub.times[i]!);
-    expect(gaps.every((g) => g >= 800)).toBe(true);
+    // The server spaces each queue's updates by the interval. Arrival times carry the jitter of a
+    // loaded machine (one delivery resolved late, the next on time), so bound the number that arrived
+    // within the span instead of each gap: at most one per interval, plus one, with 500 ms of slack.
+    const span = sub.times.at(-1)! - sub.times[0]!;
+    expect(sub.items.length).toBeLessThanOrEqual(Math.floor((span + 500) / 1000) + 1);
     sub.stop();
   });
 });
