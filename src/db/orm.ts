@@ -5,14 +5,10 @@ import { Client } from 'pg';
 import { DataloaderType, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import type * as PGliteModule from 'mikro-orm-pglite' with { 'resolution-mode': 'import' };
 import type { Config } from '../config';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
-
-// The driver ships an ESM type declaration but also a CommonJS build, which `require` loads.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { PGliteDriver } = require('mikro-orm-pglite') as typeof PGliteModule;
+import { DeskPGliteDriver } from './pglite-driver';
 
 export type Orm = MikroORM;
 
@@ -83,10 +79,10 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     pglite = new PGlite(dir);
   }
   await pglite.waitReady;
-  // PGliteDriver extends the PostgreSQL driver: the same SQL entity manager.
+  // mikro-orm-pglite's driver (the same SQL entity manager as PostgreSQL's), with its statement splitting fixed.
   const orm = (await MikroORM.init({
     ...baseOptions(),
-    driver: PGliteDriver,
+    driver: DeskPGliteDriver,
     dbName: 'postgres',
     driverOptions: { connection: { pglite: () => pglite } },
     ...queryLogging(options),
