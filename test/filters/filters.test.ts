@@ -258,7 +258,7 @@ describe('saving filters', () => {
       { field: ['rules', '2', 'value'], code: 'NOT_FOUND', message: 'HelpTopic not found' },
       { field: ['rules', '3', 'value'], code: 'BAD_USER_INPUT', message: 'The value must not be empty' },
       { field: ['rules', '4', 'value'], code: 'BAD_USER_INPUT', message: 'The value must be at most 1000 characters' },
-      { field: ['actions', 'autoReplyCannedResponseId'], code: 'BAD_USER_INPUT', message: 'Canned responses are not available yet' },
+      { field: ['actions', 'autoReplyCannedResponseId'], code: 'NOT_FOUND', message: 'CannedResponse not found' },
       { field: ['actions', 'priorityId'], code: 'NOT_FOUND', message: 'Priority not found' },
       { field: ['actions', 'slaPlanId'], code: 'BAD_USER_INPUT', message: 'The SLA plan is inactive' },
       { field: ['actions', 'statusId'], code: 'BAD_USER_INPUT', message: 'A new ticket may only get an open or closed status' },

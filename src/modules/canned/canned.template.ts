@@ -45,6 +45,13 @@ export function formatDueDate(date: Date | null): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** The `%{…}` references of a body that are not variables (they do not depend on any ticket). */
+export function unknownVariables(body: string): string[] {
+  const unknown: string[] = [];
+  for (const [, name] of body.matchAll(VARIABLE)) if (!KNOWN.has(name!) && !unknown.includes(name!)) unknown.push(name!);
+  return unknown;
+}
+
 export interface RenderedTemplate {
   html: string;
   /** Names of the `%{…}` references that are not variables, first occurrence order, once each. */

@@ -74,6 +74,8 @@ export interface FilterActions {
   helpTopicId?: number;
   assignAgentId?: number;
   assignTeamId?: number;
+  /** A canned response posted as the first RESPONSE (SPEC §3: after the due date is computed). */
+  autoReplyCannedResponseId?: number;
   addCollaborators?: { email: string; name: string | null }[];
 }
 

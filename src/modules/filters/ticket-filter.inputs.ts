@@ -41,7 +41,7 @@ export class TicketFilterActionsInput {
   @Field(() => ID, { nullable: true })
   assignTeamId?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'Not available yet: canned responses are coming; any value is refused for now.' })
+  @Field(() => ID, { nullable: true, description: "An enabled canned response without unknown variables, posted as the ticket's first RESPONSE once its due date is computed (it does not mark the ticket answered). At intake it is skipped, and the skip reported in FILTER_APPLIED, when it is of another department than the ticket's." })
   autoReplyCannedResponseId?: string | null;
 
   @Field(() => [PersonInput], { nullable: true, description: 'Added as CC collaborators (created as end users when new).' })

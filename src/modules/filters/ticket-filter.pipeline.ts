@@ -1,6 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { toGlobalId } from '../../common/global-id';
+import { CannedResponse } from '../canned/canned-response.entity';
+import { cannedFacts, usableOnTicket } from '../canned/canned.policy';
+import { unknownVariables } from '../canned/canned.template';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { Team } from '../directory/team.entity';
@@ -84,6 +87,8 @@ export interface TicketPlan {
   team: Team | null;
   /** End users the filters add as CC collaborators. */
   collaborators: { email: string; name: string | null }[];
+  /** The canned response to post as the first RESPONSE (usable in the ticket's department). */
+  autoReply: CannedResponse | null;
   /** One per matched filter, for its FILTER_APPLIED event. */
   applied: AppliedFilter[];
 }
@@ -122,6 +127,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
   let team: Team | null = null;
   const collaborators: TicketPlan['collaborators'] = [];
   const applied: AppliedFilter[] = [];
+  let autoReply: { canned: CannedResponse; by: AppliedFilter } | null = null;
 
   for (const verdict of run.verdicts) {
     if (!verdict.matched) continue;
@@ -193,6 +199,18 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
         team = tm;
       }
     }
+    if (a.autoReplyCannedResponseId !== undefined) {
+      const c = await em.findOne(CannedResponse, a.autoReplyCannedResponseId);
+      const unknown = c ? unknownVariables(c.body) : [];
+      if (!c) gone('autoReplyCannedResponseId', 'The canned response');
+      else if (!c.isEnabled) entry.skipped.push({ action: 'autoReplyCannedResponseId', reason: 'The canned response is disabled' });
+      else if (unknown.length > 0) {
+        entry.skipped.push({ action: 'autoReplyCannedResponseId', reason: `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')})` });
+      } else {
+        change('autoReplyCannedResponseId', autoReply?.canned ?? null, c);
+        autoReply = { canned: c, by: entry };
+      }
+    }
     const adding = (a.addCollaborators ?? []).filter((p) => !collaborators.some((c) => c.email === p.email));
     if (adding.length > 0) {
       entry.before.collaborators = collaborators.map((c) => c.email);
@@ -220,7 +238,15 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
     assignee = auto && (await assignableIn(em, auto, department.id)) ? auto : null;
     team = topic?.assignTeam ? await em.findOne(Team, topic.assignTeam.id) : null;
   }
-  return { department, priority, slaPlan, slaPlanInherited, status, helpTopic, assignee, team, collaborators, applied };
+  // Checked against the department the ticket ends up in (a later filter or the help topic may have moved it).
+  if (autoReply && !usableOnTicket(cannedFacts(autoReply.canned), department.id)) {
+    const by = autoReply.by;
+    delete by.before.autoReplyCannedResponseId;
+    delete by.after.autoReplyCannedResponseId;
+    by.skipped.push({ action: 'autoReplyCannedResponseId', reason: `The canned response is not for ${department.name}, the ticket's department` });
+    autoReply = null;
+  }
+  return { department, priority, slaPlan, slaPlanInherited, status, helpTopic, assignee, team, collaborators, autoReply: autoReply?.canned ?? null, applied };
 }
 
 /** The FILTER_APPLIED event's data. */

@@ -6,6 +6,9 @@ import { decodeGlobalId } from '../../common/global-id';
 import { lookup } from '../../common/lookup';
 import { inTransaction } from '../../common/tx';
 import { cleanEmail, cleanName } from '../../common/validate';
+import { CannedResponse } from '../canned/canned-response.entity';
+import { cannedFacts, usableOnTicket } from '../canned/canned.policy';
+import { unknownVariables } from '../canned/canned.template';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { Team } from '../directory/team.entity';
@@ -30,7 +33,6 @@ import { appliedEventData, evaluateFilters, planTicket } from './ticket-filter.p
 export const MAX_RULES = 50;
 export const MAX_RULE_VALUE = 1000;
 export const MAX_FILTER_COLLABORATORS = 50;
-export const CANNED_RESPONSES_UNAVAILABLE = 'Canned responses are not available yet';
 
 const NAMED_FIELDS: Partial<Record<TicketFilterField, { type: string; entity: new (...args: never[]) => object }>> = {
   [TicketFilterField.HELP_TOPIC]: { type: 'HelpTopic', entity: HelpTopic },
@@ -77,12 +79,21 @@ async function cleanActions(em: EntityManager, problems: Problems, input: Ticket
   const find = async <T extends { id: number }>(entity: new (...args: never[]) => T, type: string, id: string | null | undefined, name: string): Promise<T | null> =>
     id ? lookup(em, entity, type, id, field(name).join('.'), problems) : null;
 
-  if (input.autoReplyCannedResponseId != null) {
-    // The one place to wire canned responses in when they land.
-    problems.add(ErrorCode.BAD_USER_INPUT, CANNED_RESPONSES_UNAVAILABLE, field('autoReplyCannedResponseId'));
-  }
   const department = await find(Department, 'Department', input.departmentId, 'departmentId');
   if (department) actions.departmentId = department.id;
+  const canned = await find(CannedResponse, 'CannedResponse', input.autoReplyCannedResponseId, 'autoReplyCannedResponseId');
+  if (canned) {
+    const at = field('autoReplyCannedResponseId');
+    const unknown = unknownVariables(canned.body);
+    if (!canned.isEnabled) problems.add(ErrorCode.BAD_USER_INPUT, 'The canned response is disabled', at);
+    else if (department && !usableOnTicket(cannedFacts(canned), department.id)) {
+      // The same answer a reply gets for another department's response.
+      problems.add(ErrorCode.NOT_FOUND, `Canned response not found in ${department.name}, the department this filter sets`, at);
+    } else if (unknown.length > 0) {
+      problems.add(ErrorCode.BAD_USER_INPUT, `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')}); customers would see them as written`, at);
+    }
+    actions.autoReplyCannedResponseId = canned.id;
+  }
   const priority = await find(Priority, 'Priority', input.priorityId, 'priorityId');
   if (priority) actions.priorityId = priority.id;
   const sla = await find(SlaPlan, 'SlaPlan', input.slaPlanId, 'slaPlanId');
@@ -109,7 +120,7 @@ async function cleanActions(em: EntityManager, problems: Problems, input: Ticket
   }
   if (input.reject) {
     actions.reject = true;
-    if (Object.keys(actions).length > 1 || input.autoReplyCannedResponseId != null) {
+    if (Object.keys(actions).length > 1) {
       problems.add(ErrorCode.BAD_USER_INPUT, 'A filter that rejects the ticket can have no other action', field('reject'));
     }
   }
@@ -218,6 +229,7 @@ export interface DryRun {
   assignee: Agent | null;
   team: Team | null;
   collaborators: { email: string; name: string | null }[];
+  autoReplyCannedResponse: CannedResponse | null;
 }
 
 /** A query's input problems are a top-level BAD_USER_INPUT error. */
@@ -262,6 +274,7 @@ export async function testTicketFilters(ctx: Context, input: TestTicketFiltersIn
     assignee: plan?.assignee ?? null,
     team: plan?.team ?? null,
     collaborators: plan?.collaborators ?? [],
+    autoReplyCannedResponse: plan?.autoReply ?? null,
   };
 }
 
@@ -284,7 +297,7 @@ function byId<T extends { id: number }>(ctx: Context, entity: new (...args: neve
 export async function actionsOf(ctx: Context, actions: FilterActions) {
   const get = <T extends { id: number }>(entity: new (...args: never[]) => T, id: number | undefined): Promise<T | null> =>
     id === undefined ? Promise.resolve(null) : byId(ctx, entity).load(id);
-  const [department, priority, slaPlan, status, helpTopic, assignAgent, assignTeam] = await Promise.all([
+  const [department, priority, slaPlan, status, helpTopic, assignAgent, assignTeam, autoReplyCannedResponse] = await Promise.all([
     get(Department, actions.departmentId),
     get(Priority, actions.priorityId),
     get(SlaPlan, actions.slaPlanId),
@@ -292,6 +305,7 @@ export async function actionsOf(ctx: Context, actions: FilterActions) {
     get(HelpTopic, actions.helpTopicId),
     get(Agent, actions.assignAgentId),
     get(Team, actions.assignTeamId),
+    get(CannedResponse, actions.autoReplyCannedResponseId),
   ]);
-  return { reject: actions.reject === true, department, priority, slaPlan, status, helpTopic, assignAgent, assignTeam, addCollaborators: actions.addCollaborators ?? [] };
+  return { reject: actions.reject === true, department, priority, slaPlan, status, helpTopic, assignAgent, assignTeam, autoReplyCannedResponse, addCollaborators: actions.addCollaborators ?? [] };
 }

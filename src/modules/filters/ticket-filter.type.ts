@@ -2,6 +2,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { connectionTypes } from '../../common/connection';
 import { NodeInterface } from '../../common/node';
 import { DateTimeScalar, EmailAddressScalar, JSONScalar } from '../../common/scalars';
+import { CannedResponseType } from '../canned/canned.type';
 import { AgentType, DepartmentType, TeamType } from '../directory/directory.type';
 import { SlaPlanType } from '../sla/sla.type';
 import { PriorityType, TicketStatusType } from '../tickets/reference.type';
@@ -55,6 +56,9 @@ export class TicketFilterActionsType {
 
   @Field(() => TeamType, { nullable: true })
   assignTeam!: object | null;
+
+  @Field(() => CannedResponseType, { nullable: true, description: "Posted as the ticket's first RESPONSE." })
+  autoReplyCannedResponse!: object | null;
 
   @Field(() => [TicketFilterPersonType])
   addCollaborators!: TicketFilterPersonType[];
@@ -168,4 +172,7 @@ export class TicketFilterTestResultType {
 
   @Field(() => [TicketFilterPersonType], { description: 'End users the filters would copy on the ticket.' })
   collaborators!: TicketFilterPersonType[];
+
+  @Field(() => CannedResponseType, { nullable: true, description: 'The canned response intake would post as the first RESPONSE.' })
+  autoReplyCannedResponse!: object | null;
 }

@@ -63,6 +63,10 @@ export interface NewEntry {
   now: Date;
   /** False for the first message, which the CREATED event already covers. */
   event?: boolean;
+  /** Who the event names; default the caller. A filter's auto-reply is the system's ({}). */
+  actor?: EventActor;
+  /** More for the event's data (a filter's auto-reply names its canned response). */
+  eventData?: Record<string, unknown>;
 }
 
 /**
@@ -105,7 +109,8 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
   const copied = copies.length ? await copyAttachments(em, copies, created, entry.poster, entry.now) : [];
   if (entry.event !== false) {
     const kind = { MESSAGE: TicketEventKind.MESSAGE, RESPONSE: TicketEventKind.RESPONSE, NOTE: TicketEventKind.NOTE }[entry.type];
-    recordEvent(em, ticket, kind, actorOf(ctx), { after: { entryId: toGlobalId('ThreadEntry', created.id), attachments: attachments.length + copied.length } });
+    const after = { entryId: toGlobalId('ThreadEntry', created.id), attachments: attachments.length + copied.length, ...entry.eventData };
+    recordEvent(em, ticket, kind, entry.actor ?? actorOf(ctx), { after });
     touch(ticket, entry.now);
   }
   return created;

@@ -7,6 +7,8 @@ import { lookup } from '../../common/lookup';
 import { inTransaction } from '../../common/tx';
 import { AuthToken, TokenKind } from '../auth/auth-token.entity';
 import { newSecret, PREFIX, secretHash } from '../auth/secrets';
+import type { CannedResponse } from '../canned/canned-response.entity';
+import { cannedAttachments, renderForTicket, usableCanned } from '../canned/canned.use';
 import { Department } from '../directory/department.entity';
 import { findOrCreateEndUser } from '../directory/directory.service';
 import { EndUser } from '../directory/end-user.entity';
@@ -108,6 +110,29 @@ export async function ticketFacts(
     priority: named('Priority', start.priority),
     department: named('Department', start.department),
   };
+}
+
+/**
+ * A filter's auto-reply (SPEC §3–4): the canned response rendered for the
+ * new ticket (its due date already set), with copies of its attachments,
+ * posted by the system as a RESPONSE. `%{staff.name}` is the department's
+ * name. It does not mark the ticket answered: no agent has answered yet.
+ */
+async function postAutoReply(em: EntityManager, ctx: Context, ticket: Ticket, canned: CannedResponse, department: Department, now: Date): Promise<void> {
+  // Share-locked, as a reply does, so a concurrent edit cannot swap its attachments mid-copy.
+  const locked = await usableCanned(em, toGlobalId('CannedResponse', canned.id), department.id, true);
+  if (!locked) return;
+  const rendered = await renderForTicket(locked, ticket, department.name);
+  await postEntry(em, ctx, ticket, {
+    type: ThreadEntryType.RESPONSE,
+    body: rendered.html,
+    attachmentIds: [],
+    copies: await cannedAttachments(em, locked.id),
+    poster: {},
+    actor: {},
+    eventData: { autoReply: { cannedResponseId: toGlobalId('CannedResponse', locked.id) } },
+    now,
+  });
 }
 
 export const REJECTED_MESSAGE = 'The help desk did not accept this ticket';
@@ -253,6 +278,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
     });
     if (collaborators.length) await addCollaboratorsTo(em, ticket, collaborators, CollaboratorRole.CC, actorOf(ctx), now);
     if (plan.collaborators.length) await addCollaboratorsTo(em, ticket, plan.collaborators, CollaboratorRole.CC, {}, now);
+    if (plan.autoReply) await postAutoReply(em, ctx, ticket, plan.autoReply, plan.department, now);
     // Creation is version 1, whatever the steps above counted.
     ticket.version = 1;
     ticket.updatedAt = now;

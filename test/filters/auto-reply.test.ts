@@ -1,0 +1,237 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Attachment } from '../../src/modules/attachments/attachment.entity';
+import { TicketEvent } from '../../src/modules/events/ticket-event.entity';
+import { TicketFilter } from '../../src/modules/filters/ticket-filter.entity';
+import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
+import { Ticket } from '../../src/modules/tickets/ticket.entity';
+import {
+  AutoReplyEventsDocument,
+  AutoReplyOpenTicketDocument,
+  AutoReplyThreadDocument,
+  CannedCreateDocument,
+  CannedDeleteDocument,
+  CannedUpdateDocument,
+  CreateSlaPlanDocument,
+  CreateTicketFilterDocument,
+  DeleteTicketFilterDocument,
+  DryRunTicketFiltersDocument,
+  TicketFilterListDocument,
+  UpdateTicketFilterDocument,
+  type CreateCannedResponseInput,
+  type CreateTicketFilterInput,
+  type OpenTicketInput,
+} from '../__generated__/graphql';
+import { startTestServer, type TestServer } from '../support/server';
+import { download, PDF, TEXT, uploadOk } from '../support/uploads';
+import { buildWorld, type World } from '../support/world';
+
+// A filter's auto-reply (SPEC §3–4): a canned response posted as the new
+// ticket's first RESPONSE, after its due date is computed, through the real server.
+let t: TestServer;
+let w: World;
+let admin = '';
+let fourHours = '';
+
+beforeAll(async () => {
+  t = await startTestServer();
+  w = await buildWorld(t);
+  admin = w.agents.admin.token;
+  const plan = await t.gql(CreateSlaPlanDocument, { input: { name: 'Four hours', gracePeriodHours: 4 } }, { token: admin });
+  expect(plan.data?.createSlaPlan.userErrors).toEqual([]);
+  fourHours = plan.data!.createSlaPlan.slaPlan!.id;
+});
+afterAll(() => t?.close());
+
+// Filters are global: every test starts without any.
+afterEach(async () => {
+  const list = await t.gql(TicketFilterListDocument, {}, { token: admin });
+  for (const f of list.data?.ticketFilters ?? []) await t.gql(DeleteTicketFilterDocument, { input: { id: f.id } }, { token: admin });
+});
+
+async function createCanned(input: CreateCannedResponseInput) {
+  const res = await t.gql(CannedCreateDocument, { input }, { token: admin });
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  expect(res.data?.createCannedResponse.userErrors, JSON.stringify(res)).toEqual([]);
+  return res.data!.createCannedResponse.cannedResponse!;
+}
+
+const rule = (value: string) => [{ field: 'SUBJECT' as const, operator: 'CONTAINS' as const, value }];
+
+async function tryCreate(input: Partial<CreateTicketFilterInput> & { name: string }) {
+  const res = await t.gql(CreateTicketFilterDocument, { input: { rules: rule('x'), actions: {}, ...input } }, { token: admin });
+  expect(res.errors).toBeUndefined();
+  return res.data!.createTicketFilter;
+}
+
+async function createFilter(input: Partial<CreateTicketFilterInput> & { name: string }) {
+  const res = await tryCreate(input);
+  expect(res.userErrors).toEqual([]);
+  return res.ticketFilter!;
+}
+
+/** An anonymous web intake (the caller gets an access token scoped to the ticket). */
+async function openAnonymously(input: Partial<OpenTicketInput>) {
+  const res = await t.gql(
+    AutoReplyOpenTicketDocument,
+    { input: { subject: 'Hello', body: '<p>Please help</p>', owner: { email: 'pat@customer.test', name: "Pat O'Neil" }, ...input } as OpenTicketInput },
+    { token: null },
+  );
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.openTicket.userErrors).toEqual([]);
+  return res.data!.openTicket;
+}
+
+async function thread(number: string, token = admin) {
+  const res = await t.gql(AutoReplyThreadDocument, { number }, { token });
+  expect(res.errors).toBeUndefined();
+  return res.data!.ticket!;
+}
+
+async function events(number: string) {
+  const res = await t.gql(AutoReplyEventsDocument, { number }, { token: admin });
+  return res.data!.ticket!.events!.edges.map((e) => e.node);
+}
+
+const filterEvents = async (number: string) =>
+  (await events(number)).filter((e) => e.kind === 'FILTER_APPLIED').map((e) => e.data as { filter: { name: string }; after: Record<string, unknown>; skipped?: unknown[] });
+
+async function counts() {
+  const em = t.em();
+  return { filters: await em.count(TicketFilter, {}), tickets: await em.count(Ticket, {}), entries: await em.count(ThreadEntry, {}), attachments: await em.count(Attachment, {}), events: await em.count(TicketEvent, {}) };
+}
+
+describe('saving an auto-reply action', () => {
+  it('refuses an unknown, disabled, other-department or unknown-variable canned response, writing nothing', async () => {
+    const sales = await createCanned({ title: 'Sales greeting', body: '<p>Hi from sales</p>', departmentId: w.salesId });
+    const disabled = await createCanned({ title: 'Old greeting', body: '<p>Hi</p>', isEnabled: false });
+    const broken = await createCanned({ title: 'Typo', body: '<p>Hi %{recipient.nmae} and %{ticket.numbr}</p>' });
+    const before = await counts();
+    const refused = async (actions: CreateTicketFilterInput['actions']) => (await tryCreate({ name: 'Greeter', actions })).userErrors;
+    const at = ['actions', 'autoReplyCannedResponseId'];
+    expect(await refused({ autoReplyCannedResponseId: 'not-an-id' })).toEqual([{ field: at, code: 'NOT_FOUND', message: 'CannedResponse not found' }]);
+    expect(await refused({ autoReplyCannedResponseId: disabled.id })).toEqual([{ field: at, code: 'BAD_USER_INPUT', message: 'The canned response is disabled' }]);
+    // a response of another department than the one the filter sets: NOT_FOUND, as a reply gets
+    expect(await refused({ departmentId: w.supportId, autoReplyCannedResponseId: sales.id })).toEqual([
+      { field: at, code: 'NOT_FOUND', message: 'Canned response not found in Support, the department this filter sets' },
+    ]);
+    expect(await refused({ autoReplyCannedResponseId: broken.id })).toEqual([
+      { field: at, code: 'BAD_USER_INPUT', message: 'The canned response has unknown variables (%{recipient.nmae}, %{ticket.numbr}); customers would see them as written' },
+    ]);
+    expect(await refused({ reject: true, autoReplyCannedResponseId: sales.id })).toEqual([
+      { field: ['actions', 'reject'], code: 'BAD_USER_INPUT', message: 'A filter that rejects the ticket can have no other action' },
+    ]);
+    // the same checks on update
+    const f = await createFilter({ name: 'Plain' });
+    const upd = await t.gql(UpdateTicketFilterDocument, { input: { ticketFilterId: f.id, actions: { autoReplyCannedResponseId: disabled.id } } }, { token: admin });
+    expect(upd.data?.updateTicketFilter.userErrors).toEqual([{ field: at, code: 'BAD_USER_INPUT', message: 'The canned response is disabled' }]);
+    expect(await counts()).toEqual({ ...before, filters: before.filters + 1 });
+    // a department-scoped response is accepted when the filter leaves the department alone, or sets its own
+    expect((await tryCreate({ name: 'Sales greeter', actions: { autoReplyCannedResponseId: sales.id } })).userErrors).toEqual([]);
+    const routed = await createFilter({ name: 'Sales router', actions: { departmentId: w.salesId, autoReplyCannedResponseId: sales.id } });
+    expect(routed.actions.autoReplyCannedResponse).toEqual({ id: sales.id, title: 'Sales greeting' });
+  });
+});
+
+describe('at intake', () => {
+  it('posts the response rendered for the new ticket, with its due date, escaped values and copies of its attachments', async () => {
+    const pdf = await uploadOk(t, admin, PDF, 'welcome.pdf');
+    const txt = await uploadOk(t, admin, TEXT, 'faq.txt');
+    const canned = await createCanned({
+      title: 'We got it',
+      body: '<p>Hello %{recipient.name} (%{recipient.email}), we got “%{ticket.subject}” as #%{ticket.number}.</p><p>%{ticket.dept} answers by %{ticket.due_date}; status %{ticket.status}, priority %{ticket.priority}, with %{ticket.assigned}.</p><p>— %{staff.name}</p>',
+      departmentId: w.supportId,
+      attachmentIds: [pdf.id, txt.id],
+    });
+    await createFilter({ name: 'Acknowledge printers', rules: rule('printer'), actions: { slaPlanId: fourHours, assignAgentId: w.agents.full.id, autoReplyCannedResponseId: canned.id } });
+    const before = await counts();
+
+    const opened = await openAnonymously({ subject: '<script>alert(1)</script> printer jam' });
+    const ticket = opened.ticket!;
+    expect(ticket.department.name).toBe('Support');
+    // the due date comes first: four hours around the clock from creation
+    expect(ticket.dueAt).not.toBeNull();
+    const due = ticket.dueAt as string;
+    // `2026-11-27 09:30 UTC`: the date and minutes of the ISO timestamp
+    const dueText = `${due.slice(0, 10)} ${due.slice(11, 16)} UTC`;
+    // an auto-reply is no agent's answer: the ticket stays unanswered
+    expect(ticket).toMatchObject({ isAnswered: false, lastResponseAt: null, version: 1 });
+
+    const { thread: entries } = await thread(ticket.number);
+    expect(entries.edges.map((e) => e.node.type)).toEqual(['MESSAGE', 'RESPONSE']);
+    const reply = entries.edges[1]!.node;
+    expect(reply.body).toBe(
+      `<p>Hello Pat O'Neil (pat@customer.test), we got “&lt;script&gt;alert(1)&lt;/script&gt; printer jam” as #${ticket.number}.</p>` +
+        `<p>Support answers by ${dueText}; status Open, priority Normal, with Fiona Full.</p><p>— Support</p>`,
+    );
+    // posted by the system, not by any agent
+    expect(reply.poster).toBeNull();
+    expect(reply.attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
+      ['welcome.pdf', 'application/pdf', PDF.length],
+      ['faq.txt', 'text/plain', TEXT.length],
+    ]);
+    expect(reply.attachments.map((a) => a.id)).not.toContain(pdf.id);
+
+    // the customer reads it with the access token intake gave them, attachments included
+    const mine = await thread(ticket.number, opened.accessToken!);
+    expect(mine.thread.edges.map((e) => e.node.body)).toEqual(entries.edges.map((e) => e.node.body));
+    const copy = await download(t, opened.accessToken!, reply.attachments[0]!.id);
+    expect(copy.status).toBe(200);
+    expect(copy.body.equals(PDF)).toBe(true);
+
+    const log = await events(ticket.number);
+    expect(log.map((e) => e.kind)).toEqual(['CREATED', 'FILTER_APPLIED', 'RESPONSE']);
+    expect(log[1]!.data).toMatchObject({ after: { autoReplyCannedResponseId: Number(Buffer.from(canned.id, 'base64url').toString().split(':')[1]) } });
+    expect(log[2]).toMatchObject({ actor: null, data: { after: { attachments: 2, autoReply: { cannedResponseId: canned.id } } } });
+
+    // one ticket, two entries, two attachment copies, three events; the canned response keeps its own files
+    expect(await counts()).toEqual({ ...before, tickets: before.tickets + 1, entries: before.entries + 2, attachments: before.attachments + 2, events: before.events + 3 });
+  });
+
+  it("posts only the last matching filter's response (a later action overrides an earlier one)", async () => {
+    const first = await createCanned({ title: 'First', body: '<p>First</p>' });
+    const second = await createCanned({ title: 'Second', body: '<p>Second for %{recipient.email}</p>' });
+    await createFilter({ name: 'Early', executionOrder: 1, rules: rule('override'), actions: { autoReplyCannedResponseId: first.id } });
+    await createFilter({ name: 'Late', executionOrder: 2, rules: rule('override'), actions: { autoReplyCannedResponseId: second.id } });
+    const ticket = (await openAnonymously({ subject: 'Override me' })).ticket!;
+    const { thread: entries } = await thread(ticket.number);
+    expect(entries.edges.map((e) => [e.node.type, e.node.body])).toEqual([
+      ['MESSAGE', '<p>Please help</p>'],
+      ['RESPONSE', '<p>Second for pat@customer.test</p>'],
+    ]);
+    // and the dry run says the same
+    const dry = await t.gql(DryRunTicketFiltersDocument, { input: { subject: 'Override me', body: 'x', email: 'pat@customer.test' } }, { token: admin });
+    expect(dry.data?.testTicketFilters.autoReplyCannedResponse).toEqual({ id: second.id, title: 'Second' });
+  });
+
+  it('skips, and reports in FILTER_APPLIED, a response of another department, disabled or deleted since', async () => {
+    const sales = await createCanned({ title: 'Sales only', body: '<p>Sales here</p>', departmentId: w.salesId });
+    const later = await createCanned({ title: 'Later disabled', body: '<p>Soon off</p>' });
+    const gone = await createCanned({ title: 'Soon gone', body: '<p>Soon gone</p>' });
+    await createFilter({ name: 'Wrong department', rules: rule('skip-dept'), actions: { autoReplyCannedResponseId: sales.id } });
+    await createFilter({ name: 'Disabled since', rules: rule('skip-disabled'), actions: { autoReplyCannedResponseId: later.id } });
+    await createFilter({ name: 'Deleted since', rules: rule('skip-deleted'), actions: { autoReplyCannedResponseId: gone.id } });
+    expect((await t.gql(CannedUpdateDocument, { input: { cannedResponseId: later.id, isEnabled: false } }, { token: admin })).data?.updateCannedResponse.userErrors).toEqual([]);
+    expect((await t.gql(CannedDeleteDocument, { input: { id: gone.id } }, { token: admin })).data?.deleteCannedResponse.userErrors).toEqual([]);
+
+    const cases: [string, string][] = [
+      ['skip-dept', "The canned response is not for Support, the ticket's department"],
+      ['skip-disabled', 'The canned response is disabled'],
+      ['skip-deleted', 'The canned response no longer exists'],
+    ];
+    for (const [subject, reason] of cases) {
+      const dry = await t.gql(DryRunTicketFiltersDocument, { input: { subject, body: 'x', email: 'pat@customer.test' } }, { token: admin });
+      expect(dry.data?.testTicketFilters.autoReplyCannedResponse).toBeNull();
+      const ticket = (await openAnonymously({ subject })).ticket!;
+      expect((await thread(ticket.number)).thread.edges.map((e) => e.node.type)).toEqual(['MESSAGE']);
+      const [data] = await filterEvents(ticket.number);
+      expect(data).toMatchObject({ after: {}, skipped: [{ action: 'autoReplyCannedResponseId', reason }] });
+      expect(data!.after).not.toHaveProperty('autoReplyCannedResponseId');
+    }
+    // routed to Sales by the caller, the Sales response goes out
+    const inSales = (await openAnonymously({ subject: 'skip-dept after all', departmentId: w.salesId })).ticket!;
+    expect((await thread(inSales.number)).thread.edges.map((e) => [e.node.type, e.node.body])).toEqual([
+      ['MESSAGE', '<p>Please help</p>'],
+      ['RESPONSE', '<p>Sales here</p>'],
+    ]);
+  });
+});
