@@ -58,6 +58,7 @@ const envSchema = z.object({
     .default(250),
   DESKQL_EVENT_POLL_MS: positiveInt(60_000).default(1000),
   DESKQL_FILTER_REGEX_TIMEOUT_MS: positiveInt(10_000).default(100),
+  DESKQL_WS_ACCESS_CHECK_MS: positiveInt(3_600_000).default(30_000),
 });
 
 export interface Config {
@@ -85,6 +86,8 @@ export interface Config {
   readonly eventPollMs: number;
   /** The time bound of one ticket-filter regex test; past it the filter does not match. */
   readonly filterRegexTimeoutMs: number;
+  /** How often open WebSockets' tokens and access are re-checked (and soon after a change made in this process). */
+  readonly wsAccessCheckMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     queueUpdateIntervalMs: e.DESKQL_QUEUE_UPDATE_INTERVAL_MS,
     eventPollMs: e.DESKQL_EVENT_POLL_MS,
     filterRegexTimeoutMs: e.DESKQL_FILTER_REGEX_TIMEOUT_MS,
+    wsAccessCheckMs: e.DESKQL_WS_ACCESS_CHECK_MS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

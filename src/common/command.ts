@@ -5,12 +5,16 @@ import { ErrorCode, fail, type Problems } from './errors';
 import { inTransaction } from './tx';
 
 /**
- * Runs an admin command in one transaction; a unique-key or foreign-key race
+ * Runs an admin command in one transaction, then has open WebSockets'
+ * access re-checked; a unique-key or foreign-key race
  * (checked first, lost to a concurrent writer) becomes CONFLICT instead of a 500.
  */
 export async function command<T>(ctx: Context, work: (em: EntityManager) => Promise<T>): Promise<T> {
   try {
-    return await inTransaction(ctx, work);
+    const result = await inTransaction(ctx, work);
+    // An admin command may deactivate someone or change their access: open WebSockets are re-checked.
+    ctx.services.sockets?.accessChanged();
+    return result;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) {
       fail(ErrorCode.CONFLICT, 'An object with the same unique value was created at the same time; try again');

@@ -32,6 +32,8 @@ export interface Services {
   events?: { committed(): void };
   /** Live subscriptions' fan-out (absent in scripts). */
   live?: LiveHub;
+  /** Open WebSockets' access guard: told after a commit that may change a token or someone's access (absent in scripts). */
+  sockets?: { accessChanged(): void };
   /** Runs ticket-filter regexes off the event loop, each with its time bound. */
   regex: RegexPool;
 }

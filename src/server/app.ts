@@ -16,6 +16,7 @@ import { createApollo } from './graphql';
 import { createHttpApp, type HttpState } from './http';
 import { deskSchema } from './schema';
 import { attachWebSocket } from './ws';
+import { SocketAccessGuard } from './ws-access';
 
 export interface RunningServer {
   url: string;
@@ -67,7 +68,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
     ]);
     await apollo.start();
-    const ws = attachWebSocket(httpServer, schema, deps);
+    const guard = new SocketAccessGuard(db.orm, log, config.wsAccessCheckMs);
+    services.sockets = guard;
+    guard.start();
+    const ws = attachWebSocket(httpServer, schema, deps, guard);
     httpServer.on('request', createHttpApp(apollo, deps, state));
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -87,6 +91,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         closing ??= (async () => {
           state.ready = false;
           log.debug('closing WebSocket connections');
+          guard.stop();
           await ws.close();
           scheduler.stop();
           await dispatcher.stop();

@@ -6,6 +6,7 @@ import { authenticate } from '../modules/auth/auth.service';
 import { buildContext, type ContextDeps } from './context';
 import { formatError } from './errors';
 import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
+import type { SocketAccessGuard } from './ws-access';
 
 /** Close codes: graphql-ws clients stop retrying on 4401/4403 and retry on 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
@@ -25,9 +26,10 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 /**
  * graphql-ws on the HTTP server's /graphql path: the same schema, context,
  * limits and error masking as HTTP. Every connection must authenticate in
- * `connection_init`; each operation re-checks the token.
+ * `connection_init`; each operation re-checks the token, and `guard` closes
+ * the connection once its token or its person's access ends or changes.
  */
-export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps) {
+export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps, guard: SocketAccessGuard) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: deps.config.maxBodyBytes });
   const production = deps.config.production;
   const { validationRules } = queryLimits(deps.config);
@@ -50,11 +52,16 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           return false;
         }
         const em = deps.orm.em.fork();
+        let viewer;
         try {
-          return (await authenticate(em, authorization)) !== null;
+          viewer = await authenticate(em, authorization);
         } catch {
           return false; // closes with 4403 Forbidden
         }
+        if (!viewer) return false;
+        // Its token and access are re-checked while it stays open.
+        await guard.watch(ctx.extra.socket, authorization, viewer);
+        return true;
       },
       onSubscribe: async (ctx, id, payload) => {
         const extra = ctx.extra;

@@ -58,6 +58,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     HOST: '127.0.0.1',
     DESKQL_ADMIN_EMAIL: ADMIN_EMAIL,
     DESKQL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // The periodic WebSocket access check (test/live/access.test.ts sets its own) stays out of
+    // statement counts; checks after logouts and admin commands still run.
+    DESKQL_WS_ACCESS_CHECK_MS: '3600000',
     ...db.env,
     ...env,
   });

@@ -24,23 +24,36 @@ export async function authenticate(em: EntityManager, authorization: string | un
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"', 401);
   const token = await em.findOne(AuthToken, { secretHash: secretHash(match[1]!) }, { populate: ['agent', 'endUser'] });
   const now = new Date();
-  if (!token || token.revokedAt || (token.expiresAt && token.expiresAt <= now)) {
-    throw unauthenticated('The token is invalid, expired or revoked', 401);
+  const viewer = token ? viewerOfToken(token, now) : 'The token is invalid, expired or revoked';
+  if (typeof viewer === 'string') throw unauthenticated(viewer, 401);
+  if (!token!.lastUsedAt || now.getTime() - token!.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(AuthToken, { id: token!.id }, { lastUsedAt: now });
   }
-  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await em.nativeUpdate(AuthToken, { id: token.id }, { lastUsedAt: now });
-  }
+  return viewer;
+}
+
+/** The bearer secret of an Authorization value, or null when it is not `Bearer <token>`. */
+export function bearerSecret(authorization: string): string | null {
+  return BEARER.exec(authorization.trim())?.[1] ?? null;
+}
+
+/**
+ * The viewer a stored token (agent and end user populated) stands for at
+ * `now`, or why it stands for none: revoked, expired, or its person inactive.
+ */
+export function viewerOfToken(token: AuthToken, now: Date): Viewer | string {
+  if (token.revokedAt || (token.expiresAt && token.expiresAt <= now)) return 'The token is invalid, expired or revoked';
   const agent = token.agent?.getEntity();
   if (agent) {
-    if (!agent.isActive) throw unauthenticated('The account is inactive', 401);
+    if (!agent.isActive) return 'The account is inactive';
     return { kind: 'agent', agent, tokenId: token.id, via: token.kind === TokenKind.API_KEY ? 'apiKey' : 'session' };
   }
   const user = token.endUser?.getEntity();
   if (user) {
-    if (!user.isActive) throw unauthenticated('The account is inactive', 401);
+    if (!user.isActive) return 'The account is inactive';
     return { kind: 'endUser', user, tokenId: token.id, ticketScope: token.ticketScope };
   }
-  throw unauthenticated('The token is invalid, expired or revoked', 401);
+  return 'The token is invalid, expired or revoked';
 }
 
 export interface LoginResult {
@@ -95,6 +108,7 @@ export async function login(ctx: Context, emailInput: string, password: string):
 export async function logout(ctx: Context): Promise<void> {
   if (!ctx.viewer) return;
   await ctx.em.nativeUpdate(AuthToken, { id: ctx.viewer.tokenId, revokedAt: null }, { revokedAt: new Date() });
+  ctx.services.sockets?.accessChanged();
 }
 
 /** Signs a person out everywhere (password change, deactivation). API keys of an agent are kept unless `includeApiKeys`. */
@@ -116,7 +130,7 @@ export async function changePassword(ctx: Context, current: string, next: string
   const viewer = ctx.viewer;
   if (!viewer || (viewer.kind === 'endUser' && viewer.ticketScope !== null)) throw unauthenticated();
   if (viewer.kind === 'agent' && viewer.via === 'apiKey') fail(ErrorCode.FORBIDDEN, 'An API key cannot change a password');
-  return inTransaction(ctx, async (em) => {
+  const result = await inTransaction(ctx, async (em) => {
     const person =
       viewer.kind === 'agent'
         ? await em.findOneOrFail(Agent, viewer.agent.id, { populate: ['passwordHash'] })
@@ -144,6 +158,9 @@ export async function changePassword(ctx: Context, current: string, next: string
     await em.flush();
     return { token, expiresAt, viewer: person };
   });
+  // Other sessions' live connections end too.
+  ctx.services.sockets?.accessChanged();
+  return result;
 }
 
 export interface NewApiKey {
@@ -175,8 +192,8 @@ export function createApiKey(ctx: Context, input: { agentId: string; name: strin
   });
 }
 
-export function revokeApiKey(ctx: Context, apiKeyId: string): Promise<AuthToken> {
-  return inTransaction(ctx, async (em) => {
+export async function revokeApiKey(ctx: Context, apiKeyId: string): Promise<AuthToken> {
+  const revoked = await inTransaction(ctx, async (em) => {
     const problems = new Problems();
     const key = await lookup(em, AuthToken, 'ApiKey', apiKeyId, 'apiKeyId', problems);
     if (key && key.kind !== TokenKind.API_KEY) problems.add(ErrorCode.NOT_FOUND, 'ApiKey not found', 'apiKeyId');
@@ -185,4 +202,6 @@ export function revokeApiKey(ctx: Context, apiKeyId: string): Promise<AuthToken>
     await em.flush();
     return key!;
   });
+  ctx.services.sockets?.accessChanged();
+  return revoked;
 }
