@@ -218,6 +218,39 @@ describe('a shared queue', () => {
   });
 });
 
+describe('sharing and deleting, around other agents\' queues', () => {
+  it("keeps another agent's personal sub-queue when an admin deletes the shared queue it is nested under", async () => {
+    const shared = (await createQueue(w.agents.admin.token, { name: 'Support desk', criteria: [], shared: true, departmentIds: [w.supportId] })).queue!;
+    const sharedChild = (await createQueue(w.agents.admin.token, { name: 'Support desk, high', criteria: hot('High'), shared: true, departmentIds: [w.supportId], parentId: shared.id })).queue!;
+    const mine = await createQueue(w.agents.full.token, { name: 'My corner', criteria: hot('High'), parentId: shared.id });
+    expect(mine.userErrors).toEqual([]);
+    const mineUnder = (await createQueue(w.agents.full.token, { name: 'My corner, nested', criteria: [], parentId: mine.queue!.id })).queue!;
+    const rows = await queueRows();
+
+    const deleted = await t.gql(DeleteCustomQueueDocument, { input: { id: shared.id } }, { token: w.agents.admin.token });
+    expect(deleted.data!.deleteQueue).toEqual({ deletedId: shared.id, userErrors: [] });
+    // the shared queue and its shared sub-queue are gone; Fiona's two queues stay, hers now at the top
+    expect(await queueRows()).toBe(rows - 2);
+    expect((await t.gql(CustomQueueByIdDocument, { id: sharedChild.id }, { token: w.agents.admin.token })).data!.queue).toBeNull();
+    const kept = (await t.gql(CustomQueueByIdDocument, { id: mine.queue!.id }, { token: w.agents.full.token })).data!.queue!;
+    expect(kept).toMatchObject({ name: 'My corner', parent: null, children: [{ id: mineUnder.id, name: 'My corner, nested' }] });
+    expect((await t.gql(CustomQueueTreeDocument, {}, { token: w.agents.full.token })).data!.queues.map((q) => q.id)).toContain(mine.queue!.id);
+  });
+
+  it('refuses departments on a personal queue, and clears them when a shared queue becomes personal', async () => {
+    const rows = await queueRows();
+    const refused = await createQueue(w.agents.full.token, { name: 'Mine, for Support?', criteria: [], departmentIds: [w.supportId] });
+    expect(refused).toEqual({ queue: null, userErrors: [{ code: 'BAD_USER_INPUT', field: ['departmentIds'], message: 'departmentIds apply to shared queues only: set shared to true' }] });
+    expect(await queueRows()).toBe(rows);
+
+    const shared = (await createQueue(w.agents.admin.token, { name: 'Briefly shared', criteria: [], shared: true, departmentIds: [w.salesId] })).queue!;
+    const unshared = await t.gql(UpdateCustomQueueDocument, { input: { queueId: shared.id, shared: false } }, { token: w.agents.admin.token });
+    expect(unshared.data!.updateQueue.userErrors).toEqual([]);
+    expect(await t.em().findOneOrFail(Queue, { name: 'Briefly shared' })).toMatchObject({ departmentIds: [] });
+    expect((await t.gql(CustomQueueByIdDocument, { id: shared.id }, { token: w.agents.other.token })).data!.queue).toBeNull();
+  });
+});
+
 describe('system queues', () => {
   it('cannot be changed or deleted: NOT_FOUND', async () => {
     const open = (await allQueues(w.agents.admin.token)).find((q) => q.key === 'open')!;

@@ -59,7 +59,9 @@ export class QueueRootResolver {
     }));
   }
 
-  @Mutation(() => DeletePayload)
+  @Mutation(() => DeletePayload, {
+    description: "Deletes a custom queue with its sub-queues, except other agents' personal ones nested under it, which move to the top level.",
+  })
   @Access('agent')
   deleteQueue(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
     return payload(async () => ({ deletedId: await queues.deleteQueue(ctx, input.id) }));

@@ -145,6 +145,8 @@ async function saveQueue(ctx: Context, queueId: string | null, input: QueueField
     if (input.shared != null) {
       if (input.shared && !p.isAdmin) problems.add(ErrorCode.FORBIDDEN, 'Only administrators share queues', 'shared');
       q.owner = input.shared ? null : ref(Agent, p.agentId);
+      // A personal queue is shown to its owner only: it keeps no departments.
+      if (!input.shared) q.departmentIds = [];
     }
     if (input.departmentIds != null) {
       const ids: number[] = [];
@@ -153,6 +155,7 @@ async function saveQueue(ctx: Context, queueId: string | null, input: QueueField
         if (d) ids.push(d.id);
       }
       q.departmentIds = ids;
+      if (q.owner && ids.length > 0) problems.add(ErrorCode.BAD_USER_INPUT, 'departmentIds apply to shared queues only: set shared to true', 'departmentIds');
     }
     if (input.parentId !== undefined) {
       const key = input.parentId ? decodeGlobalId(input.parentId) : null;
@@ -187,6 +190,17 @@ export async function deleteQueue(ctx: Context, queueId: string): Promise<string
     const q = key?.type === 'Queue' && typeof key.key === 'number' ? await em.findOne(Queue, key.key) : null;
     if (!q || !seesQueue(p, q)) return fail(ErrorCode.NOT_FOUND, 'Queue not found', 'id');
     if (!q.owner && !p.isAdmin) return fail(ErrorCode.FORBIDDEN, 'Only administrators delete shared queues');
+    // Sub-queues go with it, except other agents' personal ones (nested under a shared queue):
+    // those are theirs to keep and move to the top level.
+    for (let level = [q.id]; level.length > 0; ) {
+      const children = await em.find(Queue, { parent: { $in: level } });
+      level = [];
+      for (const child of children) {
+        if (child.owner && child.owner.id !== p.agentId) child.parent = null;
+        else level.push(child.id);
+      }
+    }
+    await em.flush();
     em.remove(q);
     await em.flush();
     return queueId;

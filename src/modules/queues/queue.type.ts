@@ -53,7 +53,7 @@ export class CreateQueueInput {
   @Field(() => Boolean, { nullable: true, description: 'Admins: share with departments instead of keeping it personal.' })
   shared?: boolean | null;
 
-  @Field(() => [ID], { nullable: true, description: 'With `shared`: the departments that see it (none: every agent).' })
+  @Field(() => [ID], { nullable: true, description: 'Only with `shared`: the departments that see it (none: every agent). A personal queue has none; making a queue personal clears them.' })
   departmentIds?: string[] | null;
 }
 
