@@ -59,6 +59,7 @@ const envSchema = z.object({
   DESKQL_EVENT_POLL_MS: positiveInt(60_000).default(1000),
   DESKQL_FILTER_REGEX_TIMEOUT_MS: positiveInt(10_000).default(100),
   DESKQL_WS_ACCESS_CHECK_MS: positiveInt(3_600_000).default(30_000),
+  DESKQL_UPLOAD_TTL_HOURS: positiveInt(24 * 365).default(24),
 });
 
 export interface Config {
@@ -88,6 +89,8 @@ export interface Config {
   readonly filterRegexTimeoutMs: number;
   /** How often open WebSockets' tokens and access are re-checked (and soon after a change made in this process). */
   readonly wsAccessCheckMs: number;
+  /** Uploads never attached to anything are deleted after this long. */
+  readonly uploadTtlMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     eventPollMs: e.DESKQL_EVENT_POLL_MS,
     filterRegexTimeoutMs: e.DESKQL_FILTER_REGEX_TIMEOUT_MS,
     wsAccessCheckMs: e.DESKQL_WS_ACCESS_CHECK_MS,
+    uploadTtlMs: e.DESKQL_UPLOAD_TTL_HOURS * 3_600_000,
   };
   return { ok: true, config: Object.freeze(config) };
 }

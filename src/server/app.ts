@@ -6,6 +6,7 @@ import type { Services } from '../common/context';
 import { createLogger, type Logger } from '../common/logger';
 import { bootstrap, type BootstrapResult } from '../db/bootstrap';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from '../db/orm';
+import { UploadSweeper } from '../modules/attachments/upload-sweeper';
 import { LoginLimiter } from '../modules/auth/login-limiter';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live';
@@ -59,6 +60,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     services.events = dispatcher;
     services.live = hub;
     await scheduler.reschedule();
+    const uploads = new UploadSweeper(db.orm, log, config.uploadTtlMs);
+    uploads.start();
     const deps: ContextDeps = { orm: db.orm, config, log, services };
     const state: HttpState = { ready: false };
     const httpServer = http.createServer();
@@ -94,6 +97,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           guard.stop();
           await ws.close();
           scheduler.stop();
+          uploads.stop();
           await dispatcher.stop();
           log.debug('draining HTTP requests');
           await apollo.stop(); // stops accepting, lets in-flight requests finish

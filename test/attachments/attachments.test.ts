@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Attachment, AttachmentContent } from '../../src/modules/attachments/attachment.entity';
+import { deleteUnusedUploads } from '../../src/modules/attachments/upload-sweeper';
 import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
 import { createServices } from '../../src/server/app';
 import { attachmentRoutes } from '../../src/server/uploads';
@@ -359,5 +360,30 @@ describe('binding rules', () => {
     expect(await counts()).toEqual(before);
     const row = await t.em().findOneOrFail(Attachment, { filename: 'fresh.png' });
     expect(row.entry).toBeNull();
+  });
+});
+
+describe('uploads never attached', () => {
+  it('are deleted with their content once older than the TTL; attached and fresh ones stay', async () => {
+    const ticket = await openTicket(w.users.owner.token, 'Sweeping');
+    const stale = await uploadOk(w.agents.full.token, PNG, 'forgotten.png');
+    const used = await uploadOk(w.agents.full.token, PDF, 'used.pdf');
+    const fresh = await uploadOk(w.agents.full.token, TEXT, 'fresh.txt');
+    expect((await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'Attached', attachmentIds: [used.id] } }, { token: w.agents.full.token })).data?.replyToTicket.userErrors).toEqual([]);
+    // two of them uploaded two days ago
+    const twoDaysAgo = new Date(Date.now() - 48 * 3_600_000);
+    await t.em().nativeUpdate(Attachment, { filename: { $in: ['forgotten.png', 'used.pdf'] } }, { createdAt: twoDaysAgo });
+    const before = await counts();
+
+    expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(1);
+    expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
+    expect((await download(w.agents.full.token, stale.id)).json).toEqual(NOT_FOUND);
+    expect((await download(w.agents.full.token, used.id)).status).toBe(200);
+    // a reply naming the deleted upload is refused, and writes nothing
+    const late = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'Late', attachmentIds: [stale.id, fresh.id] } }, { token: w.agents.full.token });
+    expect(late.data?.replyToTicket.userErrors).toEqual([{ field: ['attachmentIds', '0'], code: 'NOT_FOUND', message: 'Attachment not found' }]);
+    expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
+    // a second sweep finds nothing more
+    expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(0);
   });
 });

@@ -67,7 +67,8 @@ async function attachmentsFor(em: EntityManager, problems: Problems, ids: readon
   const found: Attachment[] = [];
   for (const [i, id] of ids.entries()) {
     const key = decodeIdOf('Attachment', id);
-    const a = key === null ? null : await em.findOne(Attachment, key);
+    // Row-locked: a concurrent bind or the unused-upload sweep waits for this transaction.
+    const a = key === null ? null : await em.findOne(Attachment, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const ownedHere = a !== null && current !== null && a.cannedResponse?.id === current.id;
     const freeUpload = a !== null && a.entry === null && a.cannedResponse === null && a.uploaderAgent?.id === agentId;
     if (a === null || !(ownedHere || freeUpload) || found.includes(a)) problems.add(ErrorCode.NOT_FOUND, 'Attachment not found', ['attachmentIds', String(i)]);

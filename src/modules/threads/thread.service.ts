@@ -1,4 +1,4 @@
-import { ref } from '@mikro-orm/core';
+import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
@@ -84,7 +84,8 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
   const viewer = ctx.viewer;
   for (const [i, id] of entry.attachmentIds.entries()) {
     const key = decodeIdOf('Attachment', id);
-    const a = key === null ? null : await em.findOne(Attachment, key);
+    // Row-locked: a concurrent bind of the same upload, or the unused-upload sweep, waits for this transaction.
+    const a = key === null ? null : await em.findOne(Attachment, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const mine =
       a !== null &&
       a.entry === null &&
