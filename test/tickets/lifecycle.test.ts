@@ -235,9 +235,14 @@ describe('concurrency', () => {
     const note = await t.gql(AddNoteDocument, { input: { ticketId: ticket.id, body: 'note' } }, { token: w.agents.replyOnly.token });
     expect(note.data?.addNote.userErrors[0]?.code).toBe('LOCKED');
     expect(await count()).toEqual(before);
+    // viewerCan says so beforehand: not to the others while the lock is held, still to its holder
+    const canOf = async (token: string) => (await t.gql(TicketByNumberDocument, { number: ticket.number }, { token })).data!.ticket!.viewerCan;
+    expect(await canOf(w.agents.replyOnly.token)).toMatchObject({ reply: false, addNote: false });
+    expect(await canOf(w.agents.full.token)).toMatchObject({ reply: true, addNote: true });
     await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'done' } }, { token: w.agents.full.token });
     const events = await t.gql(TicketEventsDocument, { number: ticket.number }, { token: w.agents.full.token });
     expect(events.data?.ticket?.lock).toBeNull();
+    expect(await canOf(w.agents.replyOnly.token)).toMatchObject({ reply: true, addNote: true });
     const unlock = await t.gql(UnlockDocument, { input: { ticketId: ticket.id } }, { token: w.agents.full.token });
     expect(unlock.data?.unlockTicket.userErrors).toEqual([]);
   });

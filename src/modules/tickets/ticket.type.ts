@@ -51,7 +51,7 @@ export class TicketType extends NodeInterface {
   version!: number;
 }
 
-@ObjectType('TicketPermissions', { description: 'What the viewer may do with a ticket right now.' })
+@ObjectType('TicketPermissions', { description: "What the viewer may do with a ticket right now: `reply` and `addNote` are false while another agent holds the ticket's lock." })
 export class TicketPermissionsType {
   @Field(() => Boolean) reply!: boolean;
   @Field(() => Boolean) addNote!: boolean;
