@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
+import type { UrlSigner } from '../modules/attachments/signed-url';
 import type { LoginLimiter } from '../modules/auth/login-limiter';
 import type { LiveHub } from '../modules/events/live';
 import type { RegexPool } from '../modules/filters/regex-pool';
@@ -34,6 +35,8 @@ export interface Services {
   live?: LiveHub;
   /** Open WebSockets' access guard: told after a commit that may change a token or someone's access (absent in scripts). */
   sockets?: { accessChanged(): void };
+  /** Signs attachment links (absent until the server has loaded its key). */
+  urlSigner?: UrlSigner;
   /** Runs ticket-filter regexes off the event loop, each with its time bound. */
   regex: RegexPool;
 }

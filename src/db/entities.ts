@@ -1,4 +1,5 @@
 import { Attachment, AttachmentContent } from '../modules/attachments/attachment.entity';
+import { ServerSecret } from '../modules/attachments/signed-url';
 import { CannedResponse } from '../modules/canned/canned-response.entity';
 import { AuthToken } from '../modules/auth/auth-token.entity';
 import { Agent } from '../modules/directory/agent.entity';
@@ -48,4 +49,5 @@ export const entities = [
   Queue,
   TicketFilter,
   TicketFilterRejection,
+  ServerSecret,
 ];

@@ -6,6 +6,7 @@ import type { Services } from '../common/context';
 import { createLogger, type Logger } from '../common/logger';
 import { bootstrap, type BootstrapResult } from '../db/bootstrap';
 import { migrate, openDatabase, type Database, type DatabaseOptions } from '../db/orm';
+import { UrlSigner } from '../modules/attachments/signed-url';
 import { UploadSweeper } from '../modules/attachments/upload-sweeper';
 import { LoginLimiter } from '../modules/auth/login-limiter';
 import { EventDispatcher } from '../modules/events/dispatcher';
@@ -49,6 +50,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     const boot = await bootstrap(db.orm.em.fork(), { email: config.adminEmail, password: config.adminPassword });
     const schema = await deskSchema();
     const services = createServices(config);
+    services.urlSigner = await UrlSigner.load(db.orm.em.fork());
     const dispatcher = new EventDispatcher(db.orm, log, { databaseUrl: config.databaseUrl, pollMs: config.eventPollMs });
     await dispatcher.start();
     const scheduler = new OverdueScheduler(db.orm, services, log);

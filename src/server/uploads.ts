@@ -6,6 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { Context } from '../common/context';
 import { decodeIdOf, toGlobalId } from '../common/global-id';
 import { checkContent, ContentRefused, loadSniffer } from '../modules/attachments/attachment.content';
+import { Attachment } from '../modules/attachments/attachment.entity';
 import { contentDisposition, sanitizeFilename } from '../modules/attachments/attachment.filename';
 import { visibleAttachment } from '../modules/attachments/attachment.policy';
 import { attachmentBytes, storeAttachment } from '../modules/attachments/attachment.service';
@@ -167,7 +168,10 @@ const NOT_FOUND = new HttpProblem(404, 'NOT_FOUND', 'Attachment not found');
 
 /**
  * `POST /attachments` (multipart upload) and `GET /attachments/:id`
- * (download), authenticated with the GraphQL endpoint's Bearer token.
+ * (download), authenticated with the GraphQL endpoint's Bearer token. A
+ * download may instead carry a signed link's `expires` and `signature`
+ * (Attachment.downloadUrl), which GraphQL hands only to viewers who may see
+ * the file.
  *
  * CSRF: both need an `Authorization` header, which a cross-site form or link
  * cannot send and a cross-site script can only send after a CORS preflight
@@ -211,9 +215,20 @@ export function attachmentRoutes(deps: ContextDeps, options: AttachmentRouteOpti
 
   router.get('/:id', async (req, res, next) => {
     try {
-      const ctx = await authenticated(deps, req);
+      const signed = req.headers.authorization === undefined && req.query.signature !== undefined;
+      const ctx = signed ? await buildContext(deps, undefined, req.socket.remoteAddress ?? 'unknown') : await authenticated(deps, req);
       const key = decodeIdOf('Attachment', req.params.id);
-      const attachment = key === null ? null : await visibleAttachment(ctx, key);
+      let attachment: Attachment | null;
+      let expires = 0;
+      if (signed) {
+        // A signed link (Attachment.downloadUrl): signed only for a viewer who could see the file.
+        const check = deps.services.urlSigner?.check(req.params.id, req.query.expires, req.query.signature) ?? 'invalid';
+        if (check !== 'valid') throw new HttpProblem(403, 'FORBIDDEN', check === 'expired' ? 'The link has expired: fetch Attachment.downloadUrl again' : 'The link is not valid');
+        expires = Number(req.query.expires);
+        attachment = key === null ? null : await ctx.em.findOne(Attachment, key);
+      } else {
+        attachment = key === null ? null : await visibleAttachment(ctx, key);
+      }
       if (!attachment) throw NOT_FOUND;
       const bytes = await attachmentBytes(ctx, attachment);
       const type = attachment.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : attachment.contentType;
@@ -222,9 +237,12 @@ export function attachmentRoutes(deps: ContextDeps, options: AttachmentRouteOpti
         'Content-Length': String(bytes.length),
         'Content-Disposition': contentDisposition(attachment.filename),
         'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'private, no-store',
+        // A signed link is the same for everyone holding it until it expires: a private cache may keep it that long;
+        // and a front end on another origin may embed it (an <img> of a thread body).
+        'Cache-Control': signed ? `private, max-age=${Math.max(0, Math.floor(expires - Date.now() / 1000))}` : 'private, no-store',
         'Content-Security-Policy': "default-src 'none'; sandbox",
-        'Cross-Origin-Resource-Policy': 'same-origin',
+        'Cross-Origin-Resource-Policy': signed ? 'cross-origin' : 'same-origin',
+        'Referrer-Policy': 'no-referrer',
       });
       res.end(bytes);
     } catch (error) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Attachment, AttachmentContent } from '../../src/modules/attachments/attachment.entity';
+import { UrlSigner } from '../../src/modules/attachments/signed-url';
 import { deleteUnusedUploads } from '../../src/modules/attachments/upload-sweeper';
 import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
 import { createServices } from '../../src/server/app';
@@ -133,6 +134,7 @@ describe('upload, bind, download', () => {
       'cache-control': 'private, no-store',
       'content-security-policy': "default-src 'none'; sandbox",
       'cross-origin-resource-policy': 'same-origin',
+      'referrer-policy': 'no-referrer',
     });
     expect((await download(w.agents.replyOnly.token, up.id)).status).toBe(200);
     expect(await nodeOf(w.users.owner.token, up.id)).toEqual({ __typename: 'Attachment', id: up.id, filename: 'screen shot.png', contentType: 'image/png', size: PNG.length, url: `/attachments/${up.id}` });
@@ -385,5 +387,75 @@ describe('uploads never attached', () => {
     expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
     // a second sweep finds nothing more
     expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(0);
+  });
+});
+
+describe('signed links', () => {
+  const ENTRY = `query($id: ID!, $signed: Boolean!) { node(id: $id) { ... on ThreadEntry {
+    body(signedImages: $signed)
+    attachments { id url downloadUrl downloadUrlExpiresAt }
+  } } }`;
+  type Entry = { body: string; attachments: { id: string; url: string; downloadUrl: string | null; downloadUrlExpiresAt: string | null }[] };
+  const entryOf = async (token: string, id: string, signed: boolean) =>
+    (await t.gql<{ node: Entry | null }, unknown>(ENTRY, { id, signed }, { token })).data?.node ?? null;
+  const fetchPlain = (path: string) => fetch(`${base}${path}`);
+
+  it("load a body's images and an attachment without the Authorization header, only where signed", async () => {
+    const ticket = await openTicket(w.users.owner.token, 'Signed links');
+    const elsewhere = await openTicket(w.users.collaborator.token, 'Someone else');
+    const theirs = await uploadOk(w.users.collaborator.token, PNG, 'theirs.png');
+    expect((await t.gql(PostMessageDocument, { input: { ticketId: elsewhere.id, body: 'mine', attachmentIds: [theirs.id] } }, { token: w.users.collaborator.token })).data?.postMessage.userErrors).toEqual([]);
+
+    const photo = await uploadOk(w.users.owner.token, PNG, 'photo.png');
+    // the body shows its own photo, and names another ticket's image it has no right to
+    const body = `<p>Look:</p><img src="/attachments/${photo.id}" alt="photo"><img src="/attachments/${theirs.id}" alt="not mine">`;
+    const posted = await t.gql(PostMessageDocument, { input: { ticketId: ticket.id, body, attachmentIds: [photo.id] } }, { token: w.users.owner.token });
+    expect(posted.data?.postMessage.userErrors).toEqual([]);
+    const entryId = posted.data!.postMessage.entry!.id;
+
+    // by default the body is as stored
+    const plain = (await entryOf(w.users.owner.token, entryId, false))!;
+    expect(plain.body).toBe(`<p>Look:</p><img src="/attachments/${photo.id}" alt="photo" /><img src="/attachments/${theirs.id}" alt="not mine" />`);
+    // signed: its own image points at a signed link, the other one stays as it was
+    const signed = (await entryOf(w.users.owner.token, entryId, true))!;
+    const link = signed.attachments[0]!.downloadUrl!;
+    expect(link).toMatch(new RegExp(`^/attachments/${photo.id}\\?expires=\\d+&signature=[A-Za-z0-9_-]{43}$`));
+    expect(signed.body).toBe(`<p>Look:</p><img src="${link.replace('&', '&amp;')}" alt="photo" /><img src="/attachments/${theirs.id}" alt="not mine" />`);
+    expect(signed.attachments[0]!.url).toBe(`/attachments/${photo.id}`);
+    // valid for an hour at least, at most an hour and a quarter
+    const expiresAt = Date.parse(signed.attachments[0]!.downloadUrlExpiresAt!);
+    expect(expiresAt).toBeGreaterThanOrEqual(Date.now() + 3_600_000 - 5_000);
+    expect(expiresAt).toBeLessThanOrEqual(Date.now() + 4_500_000);
+    expect(link).toContain(`expires=${expiresAt / 1000}&`);
+
+    // a browser fetches it as it is: no Authorization header, embeddable from another origin
+    const got = await fetchPlain(link);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(PNG)).toBe(true);
+    expect(got.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(got.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+    expect(got.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(got.headers.get('cache-control')).toMatch(/^private, max-age=\d+$/);
+    // a link never leaks onward through the Referer header
+    expect(got.headers.get('referrer-policy')).toBe('no-referrer');
+
+    // the same signature on another attachment, a changed expiry or a garbled signature: refused
+    const forbidden = { errors: [{ message: 'The link is not valid', extensions: { code: 'FORBIDDEN' } }] };
+    const [, query] = link.split('?');
+    for (const bad of [`/attachments/${theirs.id}?${query}`, link.replace(/expires=(\d+)/, (_, e: string) => `expires=${Number(e) + 900}`), link.slice(0, -2) + 'AA', `/attachments/${photo.id}?expires=1&signature=x`]) {
+      const res = await fetchPlain(bad);
+      expect([res.status, await res.json()], bad).toEqual([403, forbidden]);
+    }
+    // an expired one says so (signed with the server's key, which it keeps in its database)
+    const signer = await UrlSigner.load(t.em());
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const expired = await fetchPlain(signer.path(photo.id, past));
+    expect([expired.status, await expired.json()]).toEqual([403, { errors: [{ message: 'The link has expired: fetch Attachment.downloadUrl again', extensions: { code: 'FORBIDDEN' } }] }]);
+    // the key is the server's: loading it again signs alike
+    expect(signer.path(photo.id, signer.expiry())).toBe(link);
+    // no signature and no Authorization header: 401 as before
+    expect((await fetchPlain(`/attachments/${photo.id}`)).status).toBe(401);
+    // and whoever cannot see the entry gets no link at all
+    expect(await entryOf(w.users.stranger.token, entryId, true)).toBeNull();
   });
 });

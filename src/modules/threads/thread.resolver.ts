@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader';
-import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { memo, type Context } from '../../common/context';
-import { ActorInterface, registerNode } from '../../common/node';
+import { ActorInterface, globalIdOf, registerNode } from '../../common/node';
+import { HTMLScalar } from '../../common/scalars';
+import { withSignedImages } from '../attachments/signed-url';
 import { Attachment } from '../attachments/attachment.entity';
 import { AttachmentType } from '../attachments/attachment.type';
 import { ticketById } from '../tickets/ticket.query';
@@ -59,6 +61,17 @@ export class ThreadEntryResolver {
     if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read edit history');
     const last = (await revisionsLoader(ctx).load(e.id)).at(-1);
     return last?.editor ? ((await last.editor.load()) ?? null) : null;
+  }
+
+  @FieldResolver(() => HTMLScalar, { description: 'Sanitized HTML. Its images of its own attachments point at `/attachments/<id>` (which needs the Authorization header), or with `signedImages` at signed links a browser loads as they are.' })
+  async body(
+    @Root() e: ThreadEntry,
+    @Arg('signedImages', () => Boolean, { defaultValue: false, description: "Point images of the entry's attachments at signed links (see `Attachment.downloadUrl`)." }) signedImages: boolean,
+    @Ctx() ctx: Context,
+  ): Promise<string> {
+    if (!signedImages || !e.body.includes('/attachments/')) return e.body;
+    const ids = new Set((await attachmentsLoader(ctx).load(e.id)).map((a) => globalIdOf(a)));
+    return withSignedImages(ctx, e.body, ids);
   }
 
   @FieldResolver(() => [AttachmentType])

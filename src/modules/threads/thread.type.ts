@@ -9,9 +9,6 @@ export class ThreadEntryObject extends NodeInterface {
   @Field(() => ThreadEntryType)
   type!: ThreadEntryType;
 
-  @Field(() => HTMLScalar, { description: 'Sanitized HTML.' })
-  body!: string;
-
   @Field(() => String, { description: 'Plain-text rendering of the body.' })
   bodyText!: string;
 
