@@ -28,7 +28,7 @@ export type Viewer = AgentViewer | EndUserViewer;
 
 /** Process-wide singletons the operations share. */
 export interface Services {
-  loginLimits: { byEmail: LoginLimiter; byAddress: LoginLimiter };
+  loginLimits: LoginLimiter;
   /** The event dispatcher: told after a commit that wrote events (absent in scripts). */
   events?: { committed(): void };
   /** Live subscriptions' fan-out (absent in scripts). */

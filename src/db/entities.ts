@@ -2,6 +2,7 @@ import { Attachment, AttachmentContent } from '../modules/attachments/attachment
 import { ServerSecret } from '../modules/attachments/signed-url';
 import { CannedResponse } from '../modules/canned/canned-response.entity';
 import { AuthToken } from '../modules/auth/auth-token.entity';
+import { LoginFailure } from '../modules/auth/login-limiter';
 import { Agent } from '../modules/directory/agent.entity';
 import { Department } from '../modules/directory/department.entity';
 import { DepartmentAccess } from '../modules/directory/department-access.entity';
@@ -50,4 +51,5 @@ export const entities = [
   TicketFilter,
   TicketFilterRejection,
   ServerSecret,
+  LoginFailure,
 ];

@@ -32,11 +32,12 @@ export interface RunningServer {
 
 export function createServices(config: Config): Services {
   return {
-    loginLimits: {
-      byEmail: new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs }),
+    loginLimits: new LoginLimiter({
+      windowMs: config.loginWindowMs,
+      email: { maxFailures: config.loginMaxFailures, freeFailures: 3 },
       // One address may carry many people (an office behind NAT): a higher ceiling.
-      byAddress: new LoginLimiter({ maxFailures: config.loginMaxFailures * 5, windowMs: config.loginWindowMs, freeFailures: 20 }),
-    },
+      address: { maxFailures: config.loginMaxFailures * 5, freeFailures: 20 },
+    }),
     // Threads start on first use; they never keep the process alive.
     regex: new RegexPool({ timeoutMs: config.filterRegexTimeoutMs }),
   };

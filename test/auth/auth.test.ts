@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthToken, TokenKind } from '../../src/modules/auth/auth-token.entity';
+import { LoginFailure } from '../../src/modules/auth/login-limiter';
 import { secretHash } from '../../src/modules/auth/secrets';
 import { Agent } from '../../src/modules/directory/agent.entity';
 import {
@@ -87,6 +88,27 @@ describe('login', () => {
     const refused = await t.gql(LoginDocument, { input });
     expect(refused.data?.login.userErrors).toEqual([{ field: null, code: 'RATE_LIMITED', message: 'Too many failed logins; try again later' }]);
     expect(await t.em().count(AuthToken, { kind: TokenKind.SESSION })).toBe(tokens);
+    // counted in the database (every server process sees them; a restart forgets none); refusals do not count
+    expect(await t.em().count(LoginFailure, { key: 'email:victim@example.com' })).toBe(5);
+  });
+
+  it('lets no burst of concurrent guesses past the limit', async () => {
+    const input = { email: 'burst-victim@example.com', password: 'guess' };
+    const results = await Promise.all(Array.from({ length: 12 }, () => t.gql(LoginDocument, { input })));
+    const codes = results.map((r) => r.data!.login.userErrors[0]!.code);
+    const wrong = codes.filter((c) => c === 'BAD_USER_INPUT').length;
+    expect(wrong).toBeGreaterThanOrEqual(1);
+    expect(wrong).toBeLessThanOrEqual(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBe(12 - wrong);
+    expect(await t.em().count(LoginFailure, { key: 'email:burst-victim@example.com' })).toBe(wrong);
+  });
+
+  it("clears an email's failures on a successful login", async () => {
+    await t.gql(LoginDocument, { input: { email: AGENT.email, password: 'not it' } });
+    await t.gql(LoginDocument, { input: { email: AGENT.email, password: 'not it either' } });
+    expect(await t.em().count(LoginFailure, { key: `email:${AGENT.email}` })).toBe(2);
+    expect((await t.gql(LoginDocument, { input: AGENT })).data?.login.token).toBeTruthy();
+    expect(await t.em().count(LoginFailure, { key: `email:${AGENT.email}` })).toBe(0);
   });
 });
 

@@ -67,15 +67,15 @@ const INVALID_LOGIN = 'Email or password is incorrect';
 /** Logs in an agent or end user with email and password; a new session token each time. */
 export async function login(ctx: Context, emailInput: string, password: string): Promise<LoginResult> {
   const email = emailInput.trim().toLowerCase();
-  const keys = { email: [`email:${email}`], address: [`ip:${ctx.ip}`] };
+  const em = ctx.em;
   const limits = ctx.services.loginLimits;
-  if (limits.byEmail.isBlocked(keys.email) || limits.byAddress.isBlocked(keys.address)) {
+  const attempt = await limits.begin(em, email, ctx.ip);
+  if (attempt.refused) {
+    await limits.forget(em, attempt);
     fail(ErrorCode.RATE_LIMITED, 'Too many failed logins; try again later');
   }
-  const delay = Math.max(limits.byEmail.delayMs(keys.email), limits.byAddress.delayMs(keys.address));
-  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  if (attempt.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, attempt.delayMs));
 
-  const em = ctx.em;
   const agent = email.length <= 320 ? await em.findOne(Agent, { email }, { populate: ['passwordHash'] }) : null;
   const user = agent || email.length > 320 ? null : await em.findOne(EndUser, { email }, { populate: ['passwordHash'] });
   const person = agent ?? user;
@@ -85,12 +85,9 @@ export async function login(ctx: Context, emailInput: string, password: string):
     (await verifyPassword(person?.passwordHash ?? (await decoyHash()), password)) &&
     person !== null &&
     person.isActive;
-  if (!ok) {
-    limits.byEmail.recordFailure(keys.email);
-    limits.byAddress.recordFailure(keys.address);
-    fail(ErrorCode.BAD_USER_INPUT, INVALID_LOGIN);
-  }
-  limits.byEmail.recordSuccess(keys.email);
+  // A wrong password leaves the attempt counted as a failure.
+  if (!ok) fail(ErrorCode.BAD_USER_INPUT, INVALID_LOGIN);
+  await limits.succeeded(em, attempt);
   const token = newSecret(PREFIX.SESSION);
   const expiresAt = new Date(Date.now() + ctx.config.sessionTtlMs);
   em.create(AuthToken, {

@@ -1,60 +1,89 @@
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+
 /**
- * Slows, then refuses, repeated failed logins for one email or one client
- * address (osTicket's brute-force weakness). Failures age out after the
- * window. Kept in process memory: each server process counts its own.
+ * One failed (or not yet finished) login attempt for one key: `email:<address>`
+ * or `ip:<client address>`. In the database, so every server process sharing
+ * it counts the same failures, and a restart forgets none.
  */
-export interface LimiterOptions {
-  maxFailures: number;
-  windowMs: number;
-  /** Failures allowed before each further attempt is slowed. */
-  freeFailures?: number;
-  /** Extra delay per failure beyond the free ones, capped at 2 s. */
-  delayStepMs?: number;
-  now?: () => number;
+@Entity({ tableName: 'login_failure' })
+@Index({ properties: ['key', 'at'] })
+export class LoginFailure {
+  @PrimaryKey({ type: 'integer' })
+  id!: number;
+
+  @Property({ type: 'string', length: 400 })
+  key!: string;
+
+  @Property({ type: 'datetime', index: true })
+  at!: Date;
 }
 
+export interface KeyRule {
+  /** Failures within the window after which attempts are refused. */
+  maxFailures: number;
+  /** Failures allowed before each further attempt is slowed. */
+  freeFailures: number;
+}
+
+export interface LimiterOptions {
+  windowMs: number;
+  email: KeyRule;
+  /** One address may carry many people (an office behind NAT): give it a higher ceiling. */
+  address: KeyRule;
+  /** Extra delay per failure beyond the free ones, capped at 2 s. */
+  delayStepMs?: number;
+}
+
+export interface LoginAttempt {
+  /** This attempt's rows: it counts as a failure until it succeeds. */
+  ids: number[];
+  emailKey: string;
+  refused: boolean;
+  delayMs: number;
+}
+
+/**
+ * Slows, then refuses, repeated failed logins for one email or one client
+ * address (osTicket's brute-force weakness); failures age out after the
+ * window. An attempt is written as a failure before the password is checked,
+ * so concurrent guesses see each other, and is wiped when it succeeds (with
+ * every earlier failure for that email).
+ */
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-  private readonly freeFailures: number;
   private readonly delayStepMs: number;
-  private readonly now: () => number;
 
   constructor(private readonly options: LimiterOptions) {
-    this.freeFailures = options.freeFailures ?? 3;
     this.delayStepMs = options.delayStepMs ?? 250;
-    this.now = options.now ?? Date.now;
   }
 
-  private recent(key: string): number[] {
-    const since = this.now() - this.options.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
+  async begin(em: EntityManager, email: string, address: string, now = new Date()): Promise<LoginAttempt> {
+    const keys = { email: `email:${email}`.slice(0, 400), address: `ip:${address}`.slice(0, 400) };
+    const cutoff = new Date(now.getTime() - this.options.windowMs);
+    const conn = em.getConnection();
+    await conn.execute('delete from "login_failure" where "at" <= ?', [cutoff], 'run');
+    const inserted = await conn.execute<{ id: number }[]>('insert into "login_failure" ("key", "at") values (?, ?), (?, ?) returning "id"', [keys.email, now, keys.address, now]);
+    const rows = await conn.execute<{ key: string; n: number }[]>(
+      'select "key", count(*)::int as n from "login_failure" where "key" in (?, ?) and "at" > ? group by "key"',
+      [keys.email, keys.address, cutoff],
+    );
+    // The failures before this attempt (its own rows are counted too).
+    const before = (key: string) => Math.max(0, Number(rows.find((r) => r.key === key)?.n ?? 1) - 1);
+    const counts = { email: before(keys.email), address: before(keys.address) };
+    const refused = counts.email >= this.options.email.maxFailures || counts.address >= this.options.address.maxFailures;
+    const over = Math.max(counts.email - this.options.email.freeFailures, counts.address - this.options.address.freeFailures, 0);
+    return { ids: inserted.map((r) => r.id), emailKey: keys.email, refused, delayMs: Math.min(2000, over * this.delayStepMs) };
   }
 
-  /** Whether an attempt for these keys is refused outright. */
-  isBlocked(keys: string[]): boolean {
-    return keys.some((k) => this.recent(k).length >= this.options.maxFailures);
+  /** A refused attempt does not count: the block ends a window after the last real failure. */
+  async forget(em: EntityManager, attempt: LoginAttempt): Promise<void> {
+    await em.getConnection().execute(`delete from "login_failure" where "id" in (${attempt.ids.map(() => '?').join(',')})`, attempt.ids, 'run');
   }
 
-  /** How long to hold an attempt for these keys before answering. */
-  delayMs(keys: string[]): number {
-    const worst = Math.max(0, ...keys.map((k) => this.recent(k).length));
-    return Math.min(2000, Math.max(0, worst - this.freeFailures) * this.delayStepMs);
-  }
-
-  recordFailure(keys: string[]): void {
-    const t = this.now();
-    for (const k of keys) this.failures.set(k, [...this.recent(k), t]);
-    if (this.failures.size > 100_000) this.prune();
-  }
-
-  recordSuccess(keys: string[]): void {
-    for (const k of keys) this.failures.delete(k);
-  }
-
-  private prune(): void {
-    for (const k of [...this.failures.keys()]) this.recent(k);
+  /** The right password: this attempt and the email's earlier failures are wiped (the address keeps its others). */
+  async succeeded(em: EntityManager, attempt: LoginAttempt): Promise<void> {
+    await em
+      .getConnection()
+      .execute(`delete from "login_failure" where "key" = ? or "id" in (${attempt.ids.map(() => '?').join(',')})`, [attempt.emailKey, ...attempt.ids], 'run');
   }
 }
