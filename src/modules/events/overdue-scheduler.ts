@@ -3,6 +3,7 @@ import type { Services } from '../../common/context';
 import type { Logger } from '../../common/logger';
 import { inTransaction } from '../../common/tx';
 import { Ticket } from '../tickets/ticket.entity';
+import { toSql } from '../tickets/ticket-predicate';
 import { snapshotOf } from '../tickets/ticket.service';
 import { recordEvent } from './events.service';
 import { trackBefore } from './outbox';
@@ -55,9 +56,15 @@ export class OverdueScheduler {
     this.nextAt = null;
     try {
       await inTransaction({ em: this.orm.em.fork(), services: this.services }, async (em) => {
+        // The overdue rule is the queues' own (one definition), read at the database's clock
+        // (the one `reschedule` measured the delay on).
+        const [{ now }] = await em.execute<[{ now: Date }]>('select now() as now');
+        const params: unknown[] = [];
+        const overdue = toSql({ op: 'overdue', value: true }, 't', params, new Date(now));
         const due = await em.execute<{ id: number }[]>(
-          `select id from ticket where state = 'OPEN' and due_at <= now() and overdue_notified_for is distinct from due_at
-           order by due_at limit 200 for update skip locked`,
+          `select t.id from ticket t where ${overdue} and t.overdue_notified_for is distinct from t.due_at
+           order by t.due_at limit 200 for update skip locked`,
+          params,
         );
         for (const { id } of due) {
           const ticket = await em.findOneOrFail(Ticket, id);
