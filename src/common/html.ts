@@ -75,7 +75,8 @@ function safeImageSrc(src: string): boolean {
 }
 
 const CID = /^cid:([^\s/?#]{1,200})$/i;
-const ATTACHMENT_PATH = /^\/attachments\/([^/?#]{1,200})$/;
+// Also our own signed links (Attachment.downloadUrl), as a body read with signed images and saved again carries them.
+const ATTACHMENT_PATH = /^\/attachments\/([^/?#]{1,200})(?:\?expires=\d{1,12}&signature=[A-Za-z0-9_-]{43})?$/;
 /** Our ids are base64url; mail clients' Content-IDs add `.`, `@` and the like. Nothing that could form a scheme or markup. */
 const ATTACHMENT_ID = /^[A-Za-z0-9._@+=~-]{1,200}$/;
 

@@ -97,7 +97,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         closing ??= (async () => {
           state.ready = false;
           log.debug('closing WebSocket connections');
-          guard.stop();
+          await guard.stop();
           await ws.close();
           scheduler.stop();
           uploads.stop();

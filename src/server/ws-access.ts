@@ -13,6 +13,7 @@ export const CLOSE_REVOKED = 4401;
 export const CLOSE_ACCESS_CHANGED = 4403;
 
 const CHUNK = 500;
+const MIN_SPACING_MS = 1000;
 
 /** A principal as comparable text: what it may see and do. */
 export function principalFingerprint(p: Principal): string {
@@ -49,6 +50,9 @@ export class SocketAccessGuard {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** When the last change was announced, and when the last check ended (ms). */
+  private lastChange = 0;
+  private lastCheck = 0;
 
   constructor(
     private readonly orm: MikroORM,
@@ -63,31 +67,46 @@ export class SocketAccessGuard {
     }
   }
 
-  stop(): void {
+  /** Stops checking; resolves once a check under way has ended. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.soon) clearTimeout(this.soon);
+    await this.running?.catch(() => undefined);
   }
 
   /** Watches a socket that authenticated with `authorization` as `viewer`. */
   async watch(socket: WebSocket, authorization: string, viewer: Viewer): Promise<void> {
+    const started = Date.now();
     const fingerprint = principalFingerprint(await loadPrincipal(this.orm.em.fork(), viewer));
     if (socket.readyState !== socket.OPEN) return;
     this.sockets.set(socket, { authorization, fingerprint });
     socket.once('close', () => this.sockets.delete(socket));
+    // A change announced while this socket was being set up, or while a check ran without it: check again.
+    if (this.lastChange >= started || this.running) {
+      this.again = this.running !== null;
+      if (!this.running) this.accessChanged();
+    }
   }
 
   get watching(): number {
     return this.sockets.size;
   }
 
-  /** Something that may change a token or someone's access committed: check soon (changes close together share one check). */
+  /**
+   * Something that may change a token or someone's access committed: check
+   * soon. Changes close together share one check, and checks start at most
+   * once a second, however often changes come (a caller looping logins and
+   * logouts cannot keep the database busy re-checking every socket).
+   */
   accessChanged(): void {
+    this.lastChange = Date.now();
     if (this.stopped || this.soon || this.sockets.size === 0) return;
+    const wait = Math.max(20, this.lastCheck + MIN_SPACING_MS - Date.now());
     this.soon = setTimeout(() => {
       this.soon = null;
       this.sweepNow();
-    }, 20);
+    }, wait);
     this.soon.unref();
   }
 
@@ -109,6 +128,7 @@ export class SocketAccessGuard {
         } while (this.again && !this.stopped);
       } finally {
         this.running = null;
+        this.lastCheck = Date.now();
       }
     })();
     return this.running;

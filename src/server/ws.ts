@@ -8,7 +8,7 @@ import { formatError } from './errors';
 import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
 import type { SocketAccessGuard } from './ws-access';
 
-/** Close codes: graphql-ws clients stop retrying on 4401/4403 and retry on 1001. */
+/** Close codes: graphql-ws clients stop retrying on 4401 and retry on 4403 and 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 
@@ -55,8 +55,15 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
         let viewer;
         try {
           viewer = await authenticate(em, authorization);
-        } catch {
-          return false; // closes with 4403 Forbidden
+        } catch (error) {
+          if (error instanceof GraphQLError && error.extensions?.code === 'UNAUTHENTICATED') {
+            // An unknown, expired or revoked token: 4401, which graphql-ws clients do not retry (they do retry 4403).
+            ctx.extra.socket.close(CLOSE_UNAUTHORIZED, `Unauthorized: ${error.message}`);
+          } else {
+            deps.log.error({ err: error }, 'authenticating a WebSocket connection failed');
+            ctx.extra.socket.close(1011, 'Internal server error');
+          }
+          return false;
         }
         if (!viewer) return false;
         // Its token and access are re-checked while it stays open.

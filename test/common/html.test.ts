@@ -348,6 +348,10 @@ describe('sanitizeHtml: what is kept', () => {
   it('points attachment images at /attachments/<id> by default', () => {
     expect(sanitizeHtml('<img src="cid:QXR0YWNobWVudDox" alt="">').html).toBe('<img src="/attachments/QXR0YWNobWVudDox" alt="" />');
     expect(sanitizeHtml('<img src="/attachments/QXR0YWNobWVudDox">').html).toBe('<img src="/attachments/QXR0YWNobWVudDox" />');
+    // a signed link of ours (a body read with signed images, saved again) goes back to the plain path
+    const signature = 'a'.repeat(43);
+    expect(sanitizeHtml(`<img src="/attachments/QXR0YWNobWVudDox?expires=1764230400&amp;signature=${signature}">`).html).toBe('<img src="/attachments/QXR0YWNobWVudDox" />');
+    expect(sanitizeHtml(`<img src="/attachments/QXR0YWNobWVudDox?expires=1&amp;signature=short">`).html).toBe('');
   });
 
   it('drops an image when attachmentUrl returns null, or returns a dangerous URL', () => {

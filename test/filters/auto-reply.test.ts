@@ -23,6 +23,8 @@ import {
 } from '../__generated__/graphql';
 import { startTestServer, type TestServer } from '../support/server';
 import { download, PDF, TEXT, uploadOk } from '../support/uploads';
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 import { buildWorld, type World } from '../support/world';
 
 // A filter's auto-reply (SPEC §3–4): a canned response posted as the new
@@ -136,11 +138,12 @@ describe('at intake', () => {
   it('posts the response rendered for the new ticket, with its due date, escaped values and copies of its attachments', async () => {
     const pdf = await uploadOk(t, admin, PDF, 'welcome.pdf');
     const txt = await uploadOk(t, admin, TEXT, 'faq.txt');
+    const logo = await uploadOk(t, admin, PNG, 'logo.png');
     const canned = await createCanned({
       title: 'We got it',
-      body: '<p>Hello %{recipient.name} (%{recipient.email}), we got “%{ticket.subject}” as #%{ticket.number}.</p><p>%{ticket.dept} answers by %{ticket.due_date}; status %{ticket.status}, priority %{ticket.priority}, with %{ticket.assigned}.</p><p>— %{staff.name}</p>',
+      body: `<p>Hello %{recipient.name} (%{recipient.email}), we got “%{ticket.subject}” as #%{ticket.number}.</p><p>%{ticket.dept} answers by %{ticket.due_date}; status %{ticket.status}, priority %{ticket.priority}, with %{ticket.assigned}.</p><p>— %{staff.name} <img src="/attachments/${logo.id}" alt="logo"></p>`,
       departmentId: w.supportId,
-      attachmentIds: [pdf.id, txt.id],
+      attachmentIds: [pdf.id, txt.id, logo.id],
     });
     await createFilter({ name: 'Acknowledge printers', rules: rule('printer'), actions: { slaPlanId: fourHours, assignAgentId: w.agents.full.id, autoReplyCannedResponseId: canned.id } });
     const before = await counts();
@@ -159,17 +162,22 @@ describe('at intake', () => {
     const { thread: entries } = await thread(ticket.number);
     expect(entries.edges.map((e) => e.node.type)).toEqual(['MESSAGE', 'RESPONSE']);
     const reply = entries.edges[1]!.node;
+    // the logo shows the reply's own copy: the canned response's file is not the customer's to fetch
+    const logoCopy = reply.attachments[2]!.id;
     expect(reply.body).toBe(
       `<p>Hello Pat O'Neil (pat@customer.test), we got “&lt;script&gt;alert(1)&lt;/script&gt; printer jam” as #${ticket.number}.</p>` +
-        `<p>Support answers by ${dueText}; status Open, priority Normal, with Fiona Full.</p><p>— Support</p>`,
+        `<p>Support answers by ${dueText}; status Open, priority Normal, with Fiona Full.</p><p>— Support <img src="/attachments/${logoCopy}" alt="logo" /></p>`,
     );
     // posted by the system, not by any agent
     expect(reply.poster).toBeNull();
     expect(reply.attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
       ['welcome.pdf', 'application/pdf', PDF.length],
       ['faq.txt', 'text/plain', TEXT.length],
+      ['logo.png', 'image/png', PNG.length],
     ]);
     expect(reply.attachments.map((a) => a.id)).not.toContain(pdf.id);
+    expect(logoCopy).not.toBe(logo.id);
+    expect((await download(t, opened.accessToken!, logo.id)).status).toBe(404);
 
     // the customer reads it with the access token intake gave them, attachments included
     const mine = await thread(ticket.number, opened.accessToken!);
@@ -181,10 +189,10 @@ describe('at intake', () => {
     const log = await events(ticket.number);
     expect(log.map((e) => e.kind)).toEqual(['CREATED', 'FILTER_APPLIED', 'RESPONSE']);
     expect(log[1]!.data).toMatchObject({ after: { autoReplyCannedResponseId: Number(Buffer.from(canned.id, 'base64url').toString().split(':')[1]) } });
-    expect(log[2]).toMatchObject({ actor: null, data: { after: { attachments: 2, autoReply: { cannedResponseId: canned.id } } } });
+    expect(log[2]).toMatchObject({ actor: null, data: { after: { attachments: 3, autoReply: { cannedResponseId: canned.id } } } });
 
-    // one ticket, two entries, two attachment copies, three events; the canned response keeps its own files
-    expect(await counts()).toEqual({ ...before, tickets: before.tickets + 1, entries: before.entries + 2, attachments: before.attachments + 2, events: before.events + 3 });
+    // one ticket, two entries, three attachment copies, three events; the canned response keeps its own files
+    expect(await counts()).toEqual({ ...before, tickets: before.tickets + 1, entries: before.entries + 2, attachments: before.attachments + 3, events: before.events + 3 });
   });
 
   it("posts only the last matching filter's response (a later action overrides an earlier one)", async () => {
@@ -227,6 +235,18 @@ describe('at intake', () => {
       expect(data).toMatchObject({ after: {}, skipped: [{ action: 'autoReplyCannedResponseId', reason }] });
       expect(data!.after).not.toHaveProperty('autoReplyCannedResponseId');
     }
+    // an earlier filter's response for every department stands when the later one's is not for the ticket
+    const general = await createCanned({ title: 'General', body: '<p>We are on it</p>' });
+    await createFilter({ name: 'Fallback first', executionOrder: -1, rules: rule('skip-dept'), actions: { autoReplyCannedResponseId: general.id } });
+    const fallback = (await openAnonymously({ subject: 'skip-dept with a fallback' })).ticket!;
+    expect((await thread(fallback.number)).thread.edges.map((e) => [e.node.type, e.node.body])).toEqual([
+      ['MESSAGE', '<p>Please help</p>'],
+      ['RESPONSE', '<p>We are on it</p>'],
+    ]);
+    const [first, second] = await filterEvents(fallback.number);
+    expect(first).toMatchObject({ filter: { name: 'Fallback first' }, after: { autoReplyCannedResponseId: Number(Buffer.from(general.id, 'base64url').toString().split(':')[1]) } });
+    expect(second).toMatchObject({ filter: { name: 'Wrong department' }, skipped: [{ action: 'autoReplyCannedResponseId', reason: "The canned response is not for Support, the ticket's department" }] });
+
     // routed to Sales by the caller, the Sales response goes out
     const inSales = (await openAnonymously({ subject: 'skip-dept after all', departmentId: w.salesId })).ticket!;
     expect((await thread(inSales.number)).thread.edges.map((e) => [e.node.type, e.node.body])).toEqual([

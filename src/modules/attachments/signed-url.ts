@@ -58,8 +58,9 @@ export class UrlSigner {
 
   check(id: string, expires: unknown, signature: unknown, nowMs = Date.now()): SignatureCheck {
     if (typeof expires !== 'string' || typeof signature !== 'string' || !/^\d{1,12}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return 'invalid';
-    const expected = this.signature(id, Number(expires));
-    if (!timingSafeEqual(expected, Buffer.from(signature, 'base64url'))) return 'invalid';
+    // Compared as text: 43 base64url characters carry 258 bits, so decoding would accept four spellings of one signature.
+    const expected = Buffer.from(this.signature(id, Number(expires)).toString('base64url'));
+    if (!timingSafeEqual(expected, Buffer.from(signature))) return 'invalid';
     return Number(expires) * 1000 > nowMs ? 'valid' : 'expired';
   }
 }

@@ -11,7 +11,8 @@ export async function deleteUnusedUploads(em: EntityManager, olderThan: Date): P
   const result = await em
     .getConnection()
     .execute<{ affectedRows: number }>(
-      'delete from "attachment" where "entry_id" is null and "canned_response_id" is null and "created_at" < ?',
+      // Rows being bound right now are locked: skipped (no deadlock, no waiting), swept next time if still unbound.
+      'delete from "attachment" where "id" in (select "id" from "attachment" where "entry_id" is null and "canned_response_id" is null and "created_at" < ? for update skip locked)',
       [olderThan],
       'run',
     );

@@ -57,15 +57,16 @@ export class LoginLimiter {
     this.delayStepMs = options.delayStepMs ?? 250;
   }
 
-  async begin(em: EntityManager, email: string, address: string, now = new Date()): Promise<LoginAttempt> {
+  async begin(em: EntityManager, email: string, address: string): Promise<LoginAttempt> {
     const keys = { email: `email:${email}`.slice(0, 400), address: `ip:${address}`.slice(0, 400) };
-    const cutoff = new Date(now.getTime() - this.options.windowMs);
+    // On the database's clock, which every process shares (their own may disagree).
+    const windowS = this.options.windowMs / 1000;
     const conn = em.getConnection();
-    await conn.execute('delete from "login_failure" where "at" <= ?', [cutoff], 'run');
-    const inserted = await conn.execute<{ id: number }[]>('insert into "login_failure" ("key", "at") values (?, ?), (?, ?) returning "id"', [keys.email, now, keys.address, now]);
+    await conn.execute('delete from "login_failure" where "at" <= now() - make_interval(secs => ?)', [windowS], 'run');
+    const inserted = await conn.execute<{ id: number }[]>('insert into "login_failure" ("key", "at") values (?, now()), (?, now()) returning "id"', [keys.email, keys.address]);
     const rows = await conn.execute<{ key: string; n: number }[]>(
-      'select "key", count(*)::int as n from "login_failure" where "key" in (?, ?) and "at" > ? group by "key"',
-      [keys.email, keys.address, cutoff],
+      'select "key", count(*)::int as n from "login_failure" where "key" in (?, ?) and "at" > now() - make_interval(secs => ?) group by "key"',
+      [keys.email, keys.address, windowS],
     );
     // The failures before this attempt (its own rows are counted too).
     const before = (key: string) => Math.max(0, Number(rows.find((r) => r.key === key)?.n ?? 1) - 1);

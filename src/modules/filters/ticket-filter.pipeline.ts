@@ -87,8 +87,9 @@ export interface TicketPlan {
   team: Team | null;
   /** End users the filters add as CC collaborators. */
   collaborators: { email: string; name: string | null }[];
-  /** The canned response to post as the first RESPONSE (usable in the ticket's department). */
+  /** The canned response to post as the first RESPONSE (usable in the ticket's department), and the filter entry that chose it. */
   autoReply: CannedResponse | null;
+  autoReplyBy: AppliedFilter | null;
   /** One per matched filter, for its FILTER_APPLIED event. */
   applied: AppliedFilter[];
 }
@@ -127,7 +128,8 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
   let team: Team | null = null;
   const collaborators: TicketPlan['collaborators'] = [];
   const applied: AppliedFilter[] = [];
-  let autoReply: { canned: CannedResponse; by: AppliedFilter } | null = null;
+  // Every filter's usable choice, in order: the last one usable in the ticket's final department wins.
+  const replies: { canned: CannedResponse; by: AppliedFilter }[] = [];
 
   for (const verdict of run.verdicts) {
     if (!verdict.matched) continue;
@@ -207,8 +209,8 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
       else if (unknown.length > 0) {
         entry.skipped.push({ action: 'autoReplyCannedResponseId', reason: `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')})` });
       } else {
-        change('autoReplyCannedResponseId', autoReply?.canned ?? null, c);
-        autoReply = { canned: c, by: entry };
+        change('autoReplyCannedResponseId', replies.at(-1)?.canned ?? null, c);
+        replies.push({ canned: c, by: entry });
       }
     }
     const adding = (a.addCollaborators ?? []).filter((p) => !collaborators.some((c) => c.email === p.email));
@@ -238,15 +240,37 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
     assignee = auto && (await assignableIn(em, auto, department.id)) ? auto : null;
     team = topic?.assignTeam ? await em.findOne(Team, topic.assignTeam.id) : null;
   }
-  // Checked against the department the ticket ends up in (a later filter or the help topic may have moved it).
-  if (autoReply && !usableOnTicket(cannedFacts(autoReply.canned), department.id)) {
-    const by = autoReply.by;
-    delete by.before.autoReplyCannedResponseId;
-    delete by.after.autoReplyCannedResponseId;
-    by.skipped.push({ action: 'autoReplyCannedResponseId', reason: `The canned response is not for ${department.name}, the ticket's department` });
-    autoReply = null;
+  // Checked against the department the ticket ends up in (a later filter or the help topic may have moved it):
+  // a later choice that is not for it is skipped, and an earlier one that is stands (as with other actions).
+  let autoReply: (typeof replies)[number] | null = null;
+  for (const choice of [...replies].reverse()) {
+    if (usableOnTicket(cannedFacts(choice.canned), department.id)) {
+      autoReply = choice;
+      break;
+    }
+    skipAutoReply(choice.by, `The canned response is not for ${department.name}, the ticket's department`);
   }
-  return { department, priority, slaPlan, slaPlanInherited, status, helpTopic, assignee, team, collaborators, autoReply: autoReply?.canned ?? null, applied };
+  return {
+    department,
+    priority,
+    slaPlan,
+    slaPlanInherited,
+    status,
+    helpTopic,
+    assignee,
+    team,
+    collaborators,
+    autoReply: autoReply?.canned ?? null,
+    autoReplyBy: autoReply?.by ?? null,
+    applied,
+  };
+}
+
+/** Reports a filter's auto-reply as not sent: out of the change it records, into its skipped actions. */
+export function skipAutoReply(entry: AppliedFilter, reason: string): void {
+  delete entry.before.autoReplyCannedResponseId;
+  delete entry.after.autoReplyCannedResponseId;
+  entry.skipped.push({ action: 'autoReplyCannedResponseId', reason });
 }
 
 /** The FILTER_APPLIED event's data. */

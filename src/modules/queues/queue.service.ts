@@ -120,9 +120,20 @@ export function updateQueue(ctx: Context, queueId: string, input: QueueFields): 
   return saveQueue(ctx, queueId, input);
 }
 
+/**
+ * Queue tree edits (nesting, deleting) run one at a time: two concurrent
+ * re-parentings could otherwise both pass the cycle check and make a cycle,
+ * and a sub-queue nested while its parent is deleted would be swept away.
+ */
+const QUEUE_TREE_LOCK = 7_460_003;
+async function lockQueueTree(em: Context['em']): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(?)', [QUEUE_TREE_LOCK]);
+}
+
 async function saveQueue(ctx: Context, queueId: string | null, input: QueueFields): Promise<QueueView> {
   const p = await agentPrincipal(ctx);
   return inTransaction(ctx, async (em) => {
+    if (input.parentId !== undefined) await lockQueueTree(em);
     const problems = new Problems();
     let q: Queue;
     if (queueId) {
@@ -186,16 +197,20 @@ async function nestsUnder(em: Context['em'], queue: Queue, id: number): Promise<
 export async function deleteQueue(ctx: Context, queueId: string): Promise<string> {
   const p = await agentPrincipal(ctx);
   return inTransaction(ctx, async (em) => {
+    await lockQueueTree(em);
     const key = decodeGlobalId(queueId);
     const q = key?.type === 'Queue' && typeof key.key === 'number' ? await em.findOne(Queue, key.key) : null;
     if (!q || !seesQueue(p, q)) return fail(ErrorCode.NOT_FOUND, 'Queue not found', 'id');
     if (!q.owner && !p.isAdmin) return fail(ErrorCode.FORBIDDEN, 'Only administrators delete shared queues');
     // Sub-queues go with it, except other agents' personal ones (nested under a shared queue):
     // those are theirs to keep and move to the top level.
+    const seen = new Set([q.id]);
     for (let level = [q.id]; level.length > 0; ) {
       const children = await em.find(Queue, { parent: { $in: level } });
       level = [];
       for (const child of children) {
+        if (seen.has(child.id)) continue;
+        seen.add(child.id);
         if (child.owner && child.owner.id !== p.agentId) child.parent = null;
         else level.push(child.id);
       }

@@ -82,10 +82,13 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
   }
   const attachments: Attachment[] = [];
   const viewer = ctx.viewer;
-  for (const [i, id] of entry.attachmentIds.entries()) {
-    const key = decodeIdOf('Attachment', id);
-    // Row-locked: a concurrent bind of the same upload, or the unused-upload sweep, waits for this transaction.
-    const a = key === null ? null : await em.findOne(Attachment, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  // Row-locked, in id order (two entries binding the same uploads cannot deadlock): a concurrent bind of
+  // the same upload waits for this transaction, the unused-upload sweep passes them by.
+  const keys = entry.attachmentIds.map((id) => decodeIdOf('Attachment', id));
+  const wanted = [...new Set(keys.filter((k): k is number => k !== null))].sort((a, b) => a - b);
+  if (wanted.length > 0) await em.find(Attachment, { id: { $in: wanted } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
+  for (const [i, key] of keys.entries()) {
+    const a = key === null ? null : await em.findOne(Attachment, key);
     const mine =
       a !== null &&
       a.entry === null &&
@@ -108,6 +111,12 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
   await em.flush();
   for (const a of attachments) a.entry = ref(created);
   const copied = copies.length ? await copyAttachments(em, copies, created, entry.poster, entry.now) : [];
+  // Images of the copied files (a canned response's) show the entry's own copies: the originals stay the
+  // canned response's, which customers may not fetch.
+  if (copied.length > 0) {
+    const src = (a: Attachment) => `src="/attachments/${encodeURIComponent(toGlobalId('Attachment', a.id))}"`;
+    created.body = copies.reduce((html, original, i) => html.split(src(original)).join(src(copied[i]!)), created.body);
+  }
   if (entry.event !== false) {
     const kind = { MESSAGE: TicketEventKind.MESSAGE, RESPONSE: TicketEventKind.RESPONSE, NOTE: TicketEventKind.NOTE }[entry.type];
     const after = { entryId: toGlobalId('ThreadEntry', created.id), attachments: attachments.length + copied.length, ...entry.eventData };

@@ -17,7 +17,8 @@ import { trackBefore } from '../events/outbox';
 import { TicketEventKind } from '../events/ticket-event.entity';
 import type { FilterRun, NamedFact, TicketFacts } from '../filters/filter-match';
 import { TicketFilter, TicketFilterRejection } from '../filters/ticket-filter.entity';
-import { appliedEventData, callerDepartment, evaluateFilters, planTicket, type DraftStart } from '../filters/ticket-filter.pipeline';
+import { appliedEventData, callerDepartment, evaluateFilters, planTicket, skipAutoReply, type DraftStart, type TicketPlan } from '../filters/ticket-filter.pipeline';
+import { unknownVariables } from '../canned/canned.template';
 import { dueDate } from '../sla/due-date';
 import { cleanBody, postEntry, checkBody } from '../threads/thread.service';
 import { ThreadEntryType } from '../threads/thread-entry.entity';
@@ -119,20 +120,32 @@ export async function ticketFacts(
  * name. It does not mark the ticket answered: no agent has answered yet.
  */
 async function postAutoReply(em: EntityManager, ctx: Context, ticket: Ticket, canned: CannedResponse, department: Department, now: Date): Promise<void> {
-  // Share-locked, as a reply does, so a concurrent edit cannot swap its attachments mid-copy.
-  const locked = await usableCanned(em, toGlobalId('CannedResponse', canned.id), department.id, true);
-  if (!locked) return;
-  const rendered = await renderForTicket(locked, ticket, department.name);
+  const rendered = await renderForTicket(canned, ticket, department.name);
   await postEntry(em, ctx, ticket, {
     type: ThreadEntryType.RESPONSE,
     body: rendered.html,
     attachmentIds: [],
-    copies: await cannedAttachments(em, locked.id),
+    copies: await cannedAttachments(em, canned.id),
     poster: {},
     actor: {},
-    eventData: { autoReply: { cannedResponseId: toGlobalId('CannedResponse', locked.id) } },
+    eventData: { autoReply: { cannedResponseId: toGlobalId('CannedResponse', canned.id) } },
     now,
   });
+}
+
+/**
+ * The plan's auto-reply, share-locked (as a reply does: a concurrent edit
+ * cannot change its body or swap its attachments before commit) and checked
+ * again as it now reads; null, with the skip reported on the filter that
+ * chose it, when it was disabled, moved or given unknown variables meanwhile.
+ */
+async function lockAutoReply(em: EntityManager, plan: TicketPlan): Promise<CannedResponse | null> {
+  const locked = await usableCanned(em, toGlobalId('CannedResponse', plan.autoReply!.id), plan.department.id, true);
+  const unknown = locked ? unknownVariables(locked.body) : [];
+  if (locked && unknown.length === 0) return locked;
+  const reason = locked ? `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')})` : 'The canned response changed while the ticket was opened';
+  if (plan.autoReplyBy) skipAutoReply(plan.autoReplyBy, reason);
+  return null;
 }
 
 export const REJECTED_MESSAGE = 'The help desk did not accept this ticket';
@@ -266,6 +279,8 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
         dueAt: ticket.dueAt?.toISOString() ?? null,
       },
     });
+    // The auto-reply, share-locked from here to commit, checked again before FILTER_APPLIED says it was sent.
+    const autoReply = plan.autoReply ? await lockAutoReply(em, plan) : null;
     // One FILTER_APPLIED per matched filter; filters act as the system (no actor).
     for (const applied of plan.applied) recordEvent(em, ticket, TicketEventKind.FILTER_APPLIED, {}, appliedEventData(applied));
     await postEntry(em, ctx, ticket, {
@@ -278,7 +293,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
     });
     if (collaborators.length) await addCollaboratorsTo(em, ticket, collaborators, CollaboratorRole.CC, actorOf(ctx), now);
     if (plan.collaborators.length) await addCollaboratorsTo(em, ticket, plan.collaborators, CollaboratorRole.CC, {}, now);
-    if (plan.autoReply) await postAutoReply(em, ctx, ticket, plan.autoReply, plan.department, now);
+    if (autoReply) await postAutoReply(em, ctx, ticket, autoReply, plan.department, now);
     // Creation is version 1, whatever the steps above counted.
     ticket.version = 1;
     ticket.updatedAt = now;
