@@ -53,6 +53,8 @@ export class SocketAccessGuard {
   /** When the last change was announced, and when the last check ended (ms). */
   private lastChange = 0;
   private lastCheck = 0;
+  /** Principals' fingerprints as of the last check, for connections of people already watched (dropped on any change). */
+  private known = new Map<string, string>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -78,7 +80,11 @@ export class SocketAccessGuard {
   /** Watches a socket that authenticated with `authorization` as `viewer`. */
   async watch(socket: WebSocket, authorization: string, viewer: Viewer): Promise<void> {
     const started = Date.now();
-    const fingerprint = principalFingerprint(await loadPrincipal(this.orm.em.fork(), viewer));
+    let fingerprint = this.known.get(viewerKey(viewer));
+    if (fingerprint === undefined) {
+      fingerprint = principalFingerprint(await loadPrincipal(this.orm.em.fork(), viewer));
+      if (this.lastChange < started) this.known.set(viewerKey(viewer), fingerprint);
+    }
     if (socket.readyState !== socket.OPEN) return;
     this.sockets.set(socket, { authorization, fingerprint });
     socket.once('close', () => this.sockets.delete(socket));
@@ -101,6 +107,7 @@ export class SocketAccessGuard {
    */
   accessChanged(): void {
     this.lastChange = Date.now();
+    this.known.clear();
     if (this.stopped || this.soon || this.sockets.size === 0) return;
     const wait = Math.max(20, this.lastCheck + MIN_SPACING_MS - Date.now());
     this.soon = setTimeout(() => {
@@ -156,11 +163,14 @@ export class SocketAccessGuard {
       const token = tokens.get(hash);
       viewers.set(authorization, token ? viewerOfToken(token, now) : 'The token is invalid, expired or revoked');
     }
+    const started = Date.now();
     const fingerprints = new Map<string, string>();
     for (const viewer of viewers.values()) {
       if (typeof viewer === 'string' || fingerprints.has(viewerKey(viewer))) continue;
       fingerprints.set(viewerKey(viewer), principalFingerprint(await loadPrincipal(em, viewer)));
     }
+    // Fresh as of this check, unless a change came in meanwhile.
+    this.known = this.lastChange < started ? new Map(fingerprints) : new Map();
     let revoked = 0;
     let changed = 0;
     for (const [socket, watched] of this.sockets) {
