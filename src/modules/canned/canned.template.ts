@@ -52,6 +52,11 @@ export function unknownVariables(body: string): string[] {
   return unknown;
 }
 
+/** `The canned response has unknown variables (%{a}, %{b})`: the one wording for every place that refuses or skips one. */
+export function unknownVariablesProblem(unknown: readonly string[]): string {
+  return `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')})`;
+}
+
 export interface RenderedTemplate {
   html: string;
   /** Names of the `%{…}` references that are not variables, first occurrence order, once each. */

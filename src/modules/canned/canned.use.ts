@@ -8,7 +8,7 @@ import type { Ticket } from '../tickets/ticket.entity';
 import { ticketById } from '../tickets/ticket.query';
 import { CannedResponse } from './canned-response.entity';
 import { cannedFacts, usableOnTicket } from './canned.policy';
-import { formatDueDate, renderTemplate, type CannedValues, type RenderedTemplate } from './canned.template';
+import { formatDueDate, renderTemplate, unknownVariablesProblem, type CannedValues, type RenderedTemplate } from './canned.template';
 
 // Using a canned response on a ticket: rendering it (the query) and attaching
 // it to a reply. Kept apart from the management commands so the thread
@@ -105,8 +105,7 @@ export async function cannedForReply(em: EntityManager, id: string, ticket: Tick
 export async function replyBodyFrom(canned: CannedResponse, ticket: Ticket, staffName: string, field: string): Promise<string> {
   const rendered = await renderForTicket(canned, ticket, staffName);
   if (rendered.unknownVariables.length > 0) {
-    const names = rendered.unknownVariables.map((v) => `%{${v}}`).join(', ');
-    return fail(ErrorCode.BAD_USER_INPUT, `The canned response has unknown variables (${names}); send an edited body instead`, field);
+    return fail(ErrorCode.BAD_USER_INPUT, `${unknownVariablesProblem(rendered.unknownVariables)}; send an edited body instead`, field);
   }
   return rendered.html;
 }

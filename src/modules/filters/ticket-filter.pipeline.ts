@@ -3,7 +3,7 @@ import type { Context } from '../../common/context';
 import { toGlobalId } from '../../common/global-id';
 import { CannedResponse } from '../canned/canned-response.entity';
 import { cannedFacts, usableOnTicket } from '../canned/canned.policy';
-import { unknownVariables } from '../canned/canned.template';
+import { unknownVariables, unknownVariablesProblem } from '../canned/canned.template';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { Team } from '../directory/team.entity';
@@ -207,7 +207,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
       if (!c) gone('autoReplyCannedResponseId', 'The canned response');
       else if (!c.isEnabled) entry.skipped.push({ action: 'autoReplyCannedResponseId', reason: 'The canned response is disabled' });
       else if (unknown.length > 0) {
-        entry.skipped.push({ action: 'autoReplyCannedResponseId', reason: `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')})` });
+        entry.skipped.push({ action: 'autoReplyCannedResponseId', reason: unknownVariablesProblem(unknown) });
       } else {
         change('autoReplyCannedResponseId', replies.at(-1)?.canned ?? null, c);
         replies.push({ canned: c, by: entry });

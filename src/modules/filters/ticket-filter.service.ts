@@ -8,7 +8,7 @@ import { inTransaction } from '../../common/tx';
 import { cleanEmail, cleanName } from '../../common/validate';
 import { CannedResponse } from '../canned/canned-response.entity';
 import { cannedFacts, usableOnTicket } from '../canned/canned.policy';
-import { unknownVariables } from '../canned/canned.template';
+import { unknownVariables, unknownVariablesProblem } from '../canned/canned.template';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { Team } from '../directory/team.entity';
@@ -90,7 +90,7 @@ async function cleanActions(em: EntityManager, problems: Problems, input: Ticket
       // The same answer a reply gets for another department's response.
       problems.add(ErrorCode.NOT_FOUND, `Canned response not found in ${department.name}, the department this filter sets`, at);
     } else if (unknown.length > 0) {
-      problems.add(ErrorCode.BAD_USER_INPUT, `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')}); customers would see them as written`, at);
+      problems.add(ErrorCode.BAD_USER_INPUT, `${unknownVariablesProblem(unknown)}; customers would see them as written`, at);
     }
     actions.autoReplyCannedResponseId = canned.id;
   }

@@ -18,7 +18,7 @@ import { TicketEventKind } from '../events/ticket-event.entity';
 import type { FilterRun, NamedFact, TicketFacts } from '../filters/filter-match';
 import { TicketFilter, TicketFilterRejection } from '../filters/ticket-filter.entity';
 import { appliedEventData, callerDepartment, evaluateFilters, planTicket, skipAutoReply, type DraftStart, type TicketPlan } from '../filters/ticket-filter.pipeline';
-import { unknownVariables } from '../canned/canned.template';
+import { unknownVariables, unknownVariablesProblem } from '../canned/canned.template';
 import { dueDate } from '../sla/due-date';
 import { cleanBody, postEntry, checkBody } from '../threads/thread.service';
 import { ThreadEntryType } from '../threads/thread-entry.entity';
@@ -143,7 +143,7 @@ async function lockAutoReply(em: EntityManager, plan: TicketPlan): Promise<Canne
   const locked = await usableCanned(em, toGlobalId('CannedResponse', plan.autoReply!.id), plan.department.id, true);
   const unknown = locked ? unknownVariables(locked.body) : [];
   if (locked && unknown.length === 0) return locked;
-  const reason = locked ? `The canned response has unknown variables (${unknown.map((v) => `%{${v}}`).join(', ')})` : 'The canned response changed while the ticket was opened';
+  const reason = locked ? unknownVariablesProblem(unknown) : 'The canned response changed while the ticket was opened';
   if (plan.autoReplyBy) skipAutoReply(plan.autoReplyBy, reason);
   return null;
 }
