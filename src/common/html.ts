@@ -25,6 +25,32 @@ export interface SanitizeHtmlOptions {
   attachmentUrl?: (id: string) => string | null;
 }
 
+/** The download path of an attachment (its global id): what stored bodies' images point at. */
+export function attachmentPath(id: string): string {
+  return `/attachments/${encodeURIComponent(id)}`;
+}
+
+// An image of ours in sanitizeHtml's output: the sanitizer writes `src` first, double-quoted, as attachmentPath made it.
+const STORED_ATTACHMENT_IMAGE = /(<img src=")\/attachments\/([^"?#/]+)(")/g;
+
+/**
+ * Re-points the images of a sanitized body that show our attachments: `to`
+ * gets each attachment id and returns the new URL, or null to keep the image
+ * as it is. The URL is escaped for the attribute.
+ */
+export function mapAttachmentImages(html: string, to: (id: string) => string | null): string {
+  return html.replace(STORED_ATTACHMENT_IMAGE, (whole, before: string, encoded: string, after: string) => {
+    let id: string;
+    try {
+      id = decodeURIComponent(encoded);
+    } catch {
+      return whole;
+    }
+    const url = to(id);
+    return url === null ? whole : `${before}${url.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}${after}`;
+  });
+}
+
 export interface SanitizedHtml {
   html: string;
   text: string;
@@ -120,7 +146,7 @@ function keepDimensions(from: sanitize.Attributes, to: sanitize.Attributes): voi
 }
 
 function buildOptions(options: SanitizeHtmlOptions): sanitize.IOptions {
-  const attachmentUrl = options.attachmentUrl ?? ((id: string) => `/attachments/${encodeURIComponent(id)}`);
+  const attachmentUrl = options.attachmentUrl ?? attachmentPath;
   return {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: {

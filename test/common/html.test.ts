@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_HTML_LENGTH, MAX_NESTING, sanitizeHtml } from '../../src/common/html';
+import { attachmentPath, mapAttachmentImages, MAX_HTML_LENGTH, MAX_NESTING, sanitizeHtml } from '../../src/common/html';
 
 // htmlparser2 is ESM-only; this file is CommonJS for tsc, so load it dynamically.
 const loadHtmlparser2 = () => import('htmlparser2');
@@ -491,5 +491,19 @@ describe('sanitizeHtml: size and nesting', () => {
     const body = chunk.repeat(Math.floor(MAX_HTML_LENGTH / chunk.length));
     const { html } = sanitizeHtml(body);
     expectSafe(html.slice(0, 10_000));
+  });
+});
+
+describe('mapAttachmentImages', () => {
+  it("re-points the stored images of our attachments that `to` names, escaping the URL, and leaves the rest", () => {
+    const stored = sanitizeHtml(
+      '<p>a<img src="cid:QXR0YWNobWVudDox" alt="one"><img src="/attachments/QXR0YWNobWVudDoxMg"><img src="https://example.com/x.png"><a href="/attachments/QXR0YWNobWVudDox">link</a></p>',
+    ).html;
+    expect(stored).toBe('<p>a<img src="/attachments/QXR0YWNobWVudDox" alt="one" /><img src="/attachments/QXR0YWNobWVudDoxMg" /><a rel="noopener noreferrer nofollow" target="_blank" href="/attachments/QXR0YWNobWVudDox">link</a></p>');
+    // "Attachment:1" is a prefix of "Attachment:12" in base64: only whole ids match
+    const mapped = mapAttachmentImages(stored, (id) => (id === 'QXR0YWNobWVudDox' ? `${attachmentPath('QXR0YWNobWVudDo5')}?a=1&b="2"` : null));
+    // only images: a link to the same attachment stays as it is
+    expect(mapped).toBe('<p>a<img src="/attachments/QXR0YWNobWVudDo5?a=1&amp;b=&quot;2&quot;" alt="one" /><img src="/attachments/QXR0YWNobWVudDoxMg" /><a rel="noopener noreferrer nofollow" target="_blank" href="/attachments/QXR0YWNobWVudDox">link</a></p>');
+    expect(mapAttachmentImages(stored, () => null)).toBe(stored);
   });
 });

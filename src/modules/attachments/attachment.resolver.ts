@@ -1,5 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../common/context';
+import { attachmentPath } from '../../common/html';
 import { DateTimeScalar } from '../../common/scalars';
 import { linkExpiry, signedPath } from './signed-url';
 import { globalIdOf, registerNode } from '../../common/node';
@@ -14,7 +15,7 @@ registerNode({ typeName: 'Attachment', entity: Attachment, load: (ctx, key) => v
 export class AttachmentResolver {
   @FieldResolver(() => String, { description: 'Download path on this server; send the same Authorization header.' })
   url(@Root() a: Attachment): string {
-    return `/attachments/${globalIdOf(a)}`;
+    return attachmentPath(globalIdOf(a));
   }
 
   @FieldResolver(() => String, {

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { memo, type Context } from '../../common/context';
+import { attachmentPath, mapAttachmentImages } from '../../common/html';
 
 /**
  * A secret the server processes share, made once on first start: the key of
@@ -53,7 +54,7 @@ export class UrlSigner {
 
   /** The path of a signed link to attachment `id` (its global id). */
   path(id: string, expires: number): string {
-    return `/attachments/${encodeURIComponent(id)}?expires=${expires}&signature=${this.signature(id, expires).toString('base64url')}`;
+    return `${attachmentPath(id)}?expires=${expires}&signature=${this.signature(id, expires).toString('base64url')}`;
   }
 
   check(id: string, expires: unknown, signature: unknown, nowMs = Date.now()): SignatureCheck {
@@ -77,22 +78,11 @@ export function signedPath(ctx: Context, attachmentId: string): string | null {
   return expires === null ? null : ctx.services.urlSigner!.path(attachmentId, expires);
 }
 
-const ATTACHMENT_SRC = /(<img\b[^>]*?\bsrc=")\/attachments\/([^"?#]+)(")/g;
-
 /**
  * A sanitized body with its images of `attachmentIds` (the entry's own
  * attachments) pointing at signed links. Other images are left as they are:
  * a body may name any id, and a link is signed only for what the viewer may see.
  */
 export function withSignedImages(ctx: Context, html: string, attachmentIds: ReadonlySet<string>): string {
-  return html.replace(ATTACHMENT_SRC, (whole, before: string, encoded: string, after: string) => {
-    let id: string;
-    try {
-      id = decodeURIComponent(encoded);
-    } catch {
-      return whole;
-    }
-    const path = attachmentIds.has(id) ? signedPath(ctx, id) : null;
-    return path ? `${before}${path.replace(/&/g, '&amp;')}${after}` : whole;
-  });
+  return mapAttachmentImages(html, (id) => (attachmentIds.has(id) ? signedPath(ctx, id) : null));
 }

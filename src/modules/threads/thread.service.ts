@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/global-id';
-import { MAX_HTML_LENGTH, sanitizeHtml } from '../../common/html';
+import { attachmentPath, mapAttachmentImages, MAX_HTML_LENGTH, sanitizeHtml } from '../../common/html';
 import { Attachment } from '../attachments/attachment.entity';
 import { copyAttachments } from '../attachments/attachment.service';
 import { cannedForReply, replyBodyFrom } from '../canned/canned.use';
@@ -47,7 +47,7 @@ let lastClean: { html: string; text: string } | null = null;
 /** HTML as stored: sanitized, with attachment images pointing at our download route. */
 export function cleanBody(body: string): { html: string; text: string } {
   if (body !== lastBody || !lastClean) {
-    lastClean = sanitizeHtml(body, { attachmentUrl: (id) => `/attachments/${encodeURIComponent(id)}` });
+    lastClean = sanitizeHtml(body, { attachmentUrl: attachmentPath });
     lastBody = body;
   }
   return lastClean;
@@ -114,8 +114,8 @@ export async function postEntry(em: EntityManager, ctx: Context, ticket: Ticket,
   // Images of the copied files (a canned response's) show the entry's own copies: the originals stay the
   // canned response's, which customers may not fetch.
   if (copied.length > 0) {
-    const src = (a: Attachment) => `src="/attachments/${encodeURIComponent(toGlobalId('Attachment', a.id))}"`;
-    created.body = copies.reduce((html, original, i) => html.split(src(original)).join(src(copied[i]!)), created.body);
+    const copyOf = new Map(copies.map((original, i) => [toGlobalId('Attachment', original.id), toGlobalId('Attachment', copied[i]!.id)]));
+    created.body = mapAttachmentImages(created.body, (id) => (copyOf.has(id) ? attachmentPath(copyOf.get(id)!) : null));
   }
   if (entry.event !== false) {
     const kind = { MESSAGE: TicketEventKind.MESSAGE, RESPONSE: TicketEventKind.RESPONSE, NOTE: TicketEventKind.NOTE }[entry.type];
