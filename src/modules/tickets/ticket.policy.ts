@@ -6,6 +6,7 @@ import { PERMISSIONS } from '../directory/permissions';
 import { Role } from '../directory/role.entity';
 import { P, evaluate, type TicketPredicate, type TicketSnapshot } from './ticket-predicate';
 import { TicketState } from './ticket-state';
+import { lockHeldByOther } from './ticket.lifecycle';
 
 /**
  * Who may see and do what with tickets (SPEC §1). Everything here is pure
@@ -149,4 +150,14 @@ export function abilities(p: Principal, t: TicketSnapshot): TicketAbilities {
     postMessage: false,
     editThread: can.has('thread.edit') && live,
   };
+}
+
+/**
+ * `viewerCan`: the abilities, and right now another agent's unexpired lock
+ * (SPEC §5) refuses replies and notes. Services check the lock themselves
+ * (LOCKED, not FORBIDDEN), so it is not part of `abilities`.
+ */
+export function abilitiesNow(p: Principal, t: TicketSnapshot, lock: { agentId: number | null; expiresAt: Date | null }, now: Date): TicketAbilities {
+  const can = abilities(p, t);
+  return p.kind === 'agent' && lockHeldByOther(lock, p.agentId, now) ? { ...can, reply: false, addNote: false } : can;
 }

@@ -42,8 +42,7 @@ import {
   UpdateTicketInput,
 } from './ticket.inputs';
 import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
-import { abilities, principalOf, type TicketAbilities } from './ticket.policy';
-import { lockHeldByOther } from './ticket.lifecycle';
+import { abilitiesNow, principalOf, type TicketAbilities } from './ticket.policy';
 import { isOverdue } from './ticket-predicate';
 import { searchPredicate, ticketById, ticketByNumber, ticketPage } from './ticket.query';
 import * as tickets from './ticket.service';
@@ -313,11 +312,7 @@ export class TicketFieldsResolver {
   @FieldResolver(() => TicketPermissionsType)
   async viewerCan(@Root() t: Ticket, @Ctx() ctx: Context): Promise<TicketAbilities> {
     const [principal, snapshot] = await Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]);
-    const can = abilities(principal, snapshot);
-    // Right now: another agent's lock refuses replies and notes (LOCKED) until it expires.
-    const lock = { agentId: t.lockAgent?.id ?? null, expiresAt: t.lockExpiresAt };
-    if (principal.kind === 'agent' && lockHeldByOther(lock, principal.agentId, new Date())) return { ...can, reply: false, addNote: false };
-    return can;
+    return abilitiesNow(principal, snapshot, { agentId: t.lockAgent?.id ?? null, expiresAt: t.lockExpiresAt }, new Date());
   }
 }
 
