@@ -47,8 +47,9 @@ const ROLE_ENV = 'DESKQL_BENCH_ROLE';
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const SELECTION = '{ change count cursor ticket { id number subject status { name } } }';
 const SUBSCRIPTION = `subscription Bench($queueIds: [ID!]) {
-  queueUpdates(queueIds: $queueIds) { change count cursor ticket { id number } }
+  queueUpdates(queueIds: $queueIds) ${SELECTION}
 }`;
 
 // ---- messages between the orchestrator and the client processes ------------------------
@@ -288,6 +289,11 @@ interface Options {
   serverCpuProf: string | undefined;
   countSql: boolean;
   drainTimeoutS: number;
+  /** Run the baseline server and DeskQL one after the other and print both. */
+  baseline: boolean;
+  /** Which server this run measures (set by --baseline for its two child runs). */
+  target: 'deskql' | 'baseline';
+  jsonOut: string | undefined;
 }
 
 function options(): Options {
@@ -304,6 +310,9 @@ function options(): Options {
       'server-cpu-prof': { type: 'string' },
       'count-sql': { type: 'boolean', default: false },
       'drain-timeout-s': { type: 'string', default: '600' },
+      baseline: { type: 'boolean', default: false },
+      target: { type: 'string', default: 'deskql' },
+      'json-out': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -312,7 +321,8 @@ function options(): Options {
     process.stdout.write(
       'usage: node -r @swc-node/register scripts/bench-fanout.ts [--subscribers N=1000] [--changes M=50]\n' +
         '         [--database-url postgres://…] [--interval-ms 150] [--client-processes 1|2] [--batch 250]\n' +
-        '         [--warmups 5] [--timeout-s 900] [--drain-timeout-s 600] [--server-cpu-prof DIR] [--count-sql (with --database-url)]\n',
+        '         [--warmups 5] [--timeout-s 900] [--drain-timeout-s 600] [--server-cpu-prof DIR] [--count-sql (with --database-url)]\n' +
+        '         [--baseline (also runs a bare graphql-ws server with the same selection from memory, and prints both)]\n',
     );
     process.exit(0);
   }
@@ -342,6 +352,9 @@ function options(): Options {
     serverCpuProf: values['server-cpu-prof'] ? path.resolve(values['server-cpu-prof']) : undefined,
     countSql: values['count-sql'] && dbUrl !== undefined,
     drainTimeoutS: int('drain-timeout-s', values['drain-timeout-s'], 5, 7200),
+    baseline: values.baseline,
+    target: values.target === 'baseline' ? 'baseline' : 'deskql',
+    jsonOut: values['json-out'],
   };
 }
 
@@ -466,7 +479,10 @@ async function orchestrate(): Promise<number> {
   for (const k of Object.keys(serverEnv)) if (k.startsWith('DESKQL_') || k === 'DATABASE_URL') delete serverEnv[k];
   delete serverEnv.NODE_OPTIONS;
   let dbLabel: string;
-  if (opt.databaseUrl) {
+  const isBaseline = opt.target === 'baseline';
+  if (isBaseline) {
+    dbLabel = 'none: the baseline serves its updates from memory';
+  } else if (opt.databaseUrl) {
     const name = `deskql_bench_${randomBytes(5).toString('hex')}`;
     const admin = new PgClient({ connectionString: opt.databaseUrl, connectionTimeoutMillis: 10_000 });
     await admin.connect();
@@ -503,7 +519,8 @@ async function orchestrate(): Promise<number> {
   const httpUrl = `${base}/graphql`;
 
   // ---- server process ----
-  const nodeArgs = ['-r', '@swc-node/register', ...(opt.serverCpuProf ? ['--cpu-prof', '--cpu-prof-dir', opt.serverCpuProf] : []), 'src/main.ts'];
+  const entry = isBaseline ? 'scripts/bench-fanout-baseline.ts' : 'src/main.ts';
+  const nodeArgs = ['-r', '@swc-node/register', ...(opt.serverCpuProf ? ['--cpu-prof', '--cpu-prof-dir', opt.serverCpuProf] : []), entry];
   const server = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let serverOut = '';
   const keep = (d: Buffer) => {
@@ -605,24 +622,38 @@ async function orchestrate(): Promise<number> {
 
     // ---- what the bench needs, through the API ----
     enter('setup');
-    const login = await gql<{ login: { token: string | null; userErrors: unknown[] } }>(
-      'mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token userErrors { code message } } }',
-      { email: adminEmail, password: adminPassword },
-    );
-    const token = login.login.token;
-    if (!token) throw new Error(`admin login failed: ${JSON.stringify(login.login.userErrors)}`);
-    const queues = await gql<{ queues: { id: string; key: string | null; count: number }[] }>('{ queues { id key count } }', {}, token);
-    const openQueue = queues.queues.find((q) => q.key === 'open');
-    if (!openQueue) throw new Error(`no "open" queue among ${JSON.stringify(queues.queues.map((q) => q.key))}`);
-    const openTicket = async (label: string) => {
-      const r = await gql<{ openTicket: { ticket: { id: string; number: string } | null; userErrors: unknown[] } }>(
-        'mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id number } userErrors { code message } } }',
-        { input: { subject: `Fan-out bench ${label}`, body: '<p>bench</p>', owner: { email: 'bench-owner@example.com', name: 'Bench Owner' } } },
-        token,
+    const deskqlSetup = async () => {
+      const login = await gql<{ login: { token: string | null; userErrors: unknown[] } }>(
+        'mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token userErrors { code message } } }',
+        { email: adminEmail, password: adminPassword },
       );
-      if (!r.openTicket.ticket) throw new Error(`openTicket failed: ${JSON.stringify(r.openTicket.userErrors)}`);
-      return r.openTicket.ticket;
+      const token = login.login.token;
+      if (!token) throw new Error(`admin login failed: ${JSON.stringify(login.login.userErrors)}`);
+      const queues = await gql<{ queues: { id: string; key: string | null; count: number }[] }>('{ queues { id key count } }', {}, token);
+      const openQueue = queues.queues.find((q) => q.key === 'open');
+      if (!openQueue) throw new Error(`no "open" queue among ${JSON.stringify(queues.queues.map((q) => q.key))}`);
+      const openTicket = async (label: string) => {
+        const r = await gql<{ openTicket: { ticket: { id: string; number: string } | null; userErrors: unknown[] } }>(
+          'mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id number } userErrors { code message } } }',
+          { input: { subject: `Fan-out bench ${label}`, body: '<p>bench</p>', owner: { email: 'bench-owner@example.com', name: 'Bench Owner' } } },
+          token,
+        );
+        if (!r.openTicket.ticket) throw new Error(`openTicket failed: ${JSON.stringify(r.openTicket.userErrors)}`);
+        return r.openTicket.ticket;
+      };
+      return { token, openQueue, openTicket };
     };
+    const { token, openQueue, openTicket } = isBaseline
+      ? {
+          token: 'baseline',
+          openQueue: { id: 'open' },
+          openTicket: async (label: string) => {
+            const res = await fetch(`${base}/change?label=${encodeURIComponent(label)}`, { method: 'POST', signal: AbortSignal.timeout(120_000) });
+            if (res.status !== 200) throw new Error(`baseline /change answered ${res.status}`);
+            return (await res.json()) as { id: string; number: string };
+          },
+        }
+      : await deskqlSetup();
     // One ticket outside any subscription: creates the end user and warms the write path.
     await openTicket('before subscribing');
     await sleep(1_000);
@@ -845,7 +876,7 @@ async function orchestrate(): Promise<number> {
 
     const out: string[] = [];
     out.push('');
-    out.push(`DeskQL live fan-out — queueUpdates(queueIds: [open]) { change count cursor ticket { id number } }`);
+    out.push(`${isBaseline ? 'BASELINE (bare graphql-ws, selection executed per subscriber from memory)' : 'DeskQL'} live fan-out — queueUpdates(queueIds: [open]) ${SELECTION}`);
     out.push(`  database                 ${dbLabel}`);
     out.push(`  server                   node ${process.version}, NODE_ENV=production, DESKQL_QUEUE_UPDATE_INTERVAL_MS=0, ${os.cpus().length} CPUs`);
     out.push(`  subscribers N            ${N} (one socket and one subscription each, ${workers.length} client process(es), all one admin token)`);
@@ -876,6 +907,25 @@ async function orchestrate(): Promise<number> {
     out.push(`  total run time           ${f(total, 1)} s`);
     out.push(`  server exit              ${serverExit}`);
     process.stdout.write(`${out.join('\n')}\n`);
+    if (opt.jsonOut) {
+      const phase = (name: string) => (phases.find(([n]) => n === name)?.[1] ?? Number.NaN) / 1000;
+      const summary: RunSummary = {
+        target: opt.target,
+        subscribers: N,
+        readyS: phase('connect + subscribe') + phase('warm-up'),
+        delivered: L.length,
+        expected,
+        errors: final.subscriptionErrors,
+        p50: pct(L, 50),
+        p99: pct(L, 99),
+        msgPerS: L.length / deliverWindow,
+        cpuUsPerMsg: (cpuMs * 1000) / Math.max(1, L.length),
+        kbPerSubscriber: (subs * 1024) / N,
+        peakRssMb: Math.max(peakSampled, rssAfter?.hwmMb ?? 0),
+        load: [load0, os.loadavg()],
+      };
+      fs.writeFileSync(opt.jsonOut, JSON.stringify(summary));
+    }
     if (missing > 0 || final.subscriptionErrors > 0) {
       process.stdout.write(`FAILED: ${missing} deliveries missing, ${final.subscriptionErrors} subscription errors${final.firstErrors.length ? `; first errors: ${final.firstErrors.join(' | ')}` : ''}\n`);
       return 1;
@@ -889,6 +939,64 @@ async function orchestrate(): Promise<number> {
   }
 }
 
+// ---- --baseline: the baseline and DeskQL, one after the other, side by side -------------------
+
+interface RunSummary {
+  target: string;
+  subscribers: number;
+  readyS: number;
+  delivered: number;
+  expected: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  msgPerS: number;
+  cpuUsPerMsg: number;
+  kbPerSubscriber: number;
+  peakRssMb: number;
+  load: number[][];
+}
+
+async function pair(): Promise<number> {
+  const args = process.argv.slice(2).filter((a) => a !== '--baseline');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deskql-bench-pair-'));
+  const results: RunSummary[] = [];
+  let code = 0;
+  try {
+    for (const target of ['baseline', 'deskql'] as const) {
+      const jsonOut = path.join(dir, `${target}.json`);
+      log(`---- run ${results.length + 1} of 2: ${target} ----`);
+      const child = spawn(process.execPath, [...process.execArgv, __filename, ...args, '--target', target, '--json-out', jsonOut], { cwd: ROOT, stdio: 'inherit' });
+      const exit = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+      if (exit !== 0) code = exit;
+      if (!fs.existsSync(jsonOut)) {
+        process.stdout.write(`\n${target} run failed (exit ${exit}): no figures\n`);
+        return exit || 1;
+      }
+      results.push(JSON.parse(fs.readFileSync(jsonOut, 'utf8')) as RunSummary);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const [b, d] = results as [RunSummary, RunSummary];
+  const row = (r: RunSummary) =>
+    `| ${r.target === 'baseline' ? 'bare graphql-ws (baseline)' : 'DeskQL'} | ${f(r.readyS)} s | ${r.delivered} / ${r.expected}${r.errors ? `, ${r.errors} errors` : ''} | ${f(r.p50, 0)} / ${f(r.p99, 0)} ms | ${f(r.msgPerS, 0)} | ${f(r.cpuUsPerMsg, 1)} µs | ${f(r.kbPerSubscriber, 1)} KB | ${f(r.peakRssMb, 0)} MB |`;
+  const out = [
+    '',
+    `Side by side, ${d.subscribers} subscribers, queueUpdates(queueIds: [open]) ${SELECTION}:`,
+    '',
+    '| server | ready (subscribed + confirmed) | delivered | p50 / p99 from the change | msg/s | server CPU per message | RSS per subscriber | peak RSS |',
+    '|---|---|---|---|---|---|---|---|',
+    row(b),
+    row(d),
+    '',
+    `DeskQL / baseline: p99 ${f(d.p99 / b.p99, 2)}×, p50 ${f(d.p50 / b.p50, 2)}×, ready ${f(d.readyS / b.readyS, 2)}×, CPU per message ${f(d.cpuUsPerMsg / b.cpuUsPerMsg, 2)}×`,
+    `load average: baseline run ${b.load.map((l) => l.map((x) => x.toFixed(2)).join(' ')).join(' → ')}; DeskQL run ${d.load.map((l) => l.map((x) => x.toFixed(2)).join(' ')).join(' → ')}`,
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  return code;
+}
+
 // Output piped into `head` and closed early must not kill the run halfway (leaving the server behind).
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
@@ -896,7 +1004,7 @@ process.stderr.on('error', () => undefined);
 if (process.env[ROLE_ENV] === 'client') {
   clientMain();
 } else {
-  orchestrate().then(
+  (process.argv.includes('--baseline') && !process.argv.includes('--target') ? pair() : orchestrate()).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`bench-fanout: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
