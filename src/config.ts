@@ -72,6 +72,7 @@ const envSchema = z.object({
   DESKQL_SMTP_LISTEN_HOST: z.string().min(1).optional(),
   DESKQL_MAX_EMAIL_BYTES: positiveInt(1024 * 1024 * 1024).default(25 * 1024 * 1024),
   DESKQL_AUTORESPONSE_MAX_PER_HOUR: positiveInt(10_000).default(5),
+  DESKQL_SMTP_RETRY_MS: positiveInt(3_600_000).default(30_000),
 });
 
 export interface Config {
@@ -113,6 +114,8 @@ export interface Config {
   readonly smtpListenHost: string;
   readonly maxEmailBytes: number;
   readonly autoResponseMaxPerHour: number;
+  /** The first retry of an email the SMTP server did not take; each later one waits twice as long (at most an hour). */
+  readonly smtpRetryMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     smtpListenHost: e.DESKQL_SMTP_LISTEN_HOST ?? e.HOST,
     maxEmailBytes: e.DESKQL_MAX_EMAIL_BYTES,
     autoResponseMaxPerHour: e.DESKQL_AUTORESPONSE_MAX_PER_HOUR,
+    smtpRetryMs: e.DESKQL_SMTP_RETRY_MS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

@@ -9,6 +9,7 @@ import { migrate, openDatabase, type Database, type DatabaseOptions } from '../d
 import { UrlSigner } from '../modules/attachments/signed-url';
 import { UploadSweeper } from '../modules/attachments/upload-sweeper';
 import { LoginLimiter } from '../modules/auth/login-limiter';
+import { startEmail } from '../modules/email/email.server';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
@@ -54,6 +55,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     services.urlSigner = await UrlSigner.load(db.orm.em.fork());
     const dispatcher = new EventDispatcher(db.orm, log, { databaseUrl: config.databaseUrl, pollMs: config.eventPollMs });
     await dispatcher.start();
+    const email = startEmail(db.orm, config, log, dispatcher);
     const scheduler = new OverdueScheduler(db.orm, services, log);
     const hub = new LiveHub(db.orm, dispatcher, {
       queueUpdateIntervalMs: config.queueUpdateIntervalMs,
@@ -101,6 +103,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           await ws.close();
           scheduler.stop();
           uploads.stop();
+          await email.stop();
           await dispatcher.stop();
           log.debug('draining HTTP requests');
           await apollo.stop(); // stops accepting, lets in-flight requests finish

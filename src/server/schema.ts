@@ -14,7 +14,7 @@ import {
   OrganizationFieldsResolver,
   TeamFieldsResolver,
 } from '../modules/directory/directory.resolver';
-import { MailboxFieldsResolver, MailboxRootResolver } from '../modules/email/email.resolver';
+import { MailboxFieldsResolver, MailboxRootResolver, OutboxRootResolver, ThreadEntryEmailResolver } from '../modules/email/email.resolver';
 import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
 import { CannedResponseFieldsResolver, CannedRootResolver } from '../modules/canned/canned.resolver';
 import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
@@ -72,6 +72,8 @@ const resolvers: NonEmptyArray<Function> = [
   TicketFilterRejectionFieldsResolver,
   MailboxRootResolver,
   MailboxFieldsResolver,
+  OutboxRootResolver,
+  ThreadEntryEmailResolver,
 ];
 
 /**
