@@ -55,7 +55,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     services.urlSigner = await UrlSigner.load(db.orm.em.fork());
     const dispatcher = new EventDispatcher(db.orm, log, { databaseUrl: config.databaseUrl, pollMs: config.eventPollMs });
     await dispatcher.start();
-    const email = startEmail(db.orm, config, log, dispatcher);
+    const email = startEmail(db.orm, config, log, services, dispatcher);
     const scheduler = new OverdueScheduler(db.orm, services, log);
     const hub = new LiveHub(db.orm, dispatcher, {
       queueUpdateIntervalMs: config.queueUpdateIntervalMs,

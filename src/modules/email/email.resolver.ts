@@ -18,7 +18,7 @@ import type { ThreadEntry } from '../threads/thread-entry.entity';
 import { ThreadEntryObject } from '../threads/thread.type';
 import { principalOf } from '../tickets/ticket.policy';
 import { ticketById } from '../tickets/ticket.query';
-import { EmailAddressState, OutboundEmail, OutboundEmailStatus, RecipientKind } from './email.entity';
+import { EmailAddressState, InboundEmail, InboundEmailStatus, OutboundEmail, OutboundEmailStatus, RecipientKind } from './email.entity';
 import { agentsOnly, outboxForbidden } from './email.errors';
 import { CreateMailboxInput, UpdateDepartmentEmailSettingsInput, UpdateEmailTemplateInput, UpdateMailboxInput } from './email.inputs';
 import { outboxAccess, readsEmailDetails } from './email.policy';
@@ -29,6 +29,7 @@ import {
   EmailDeliveryType,
   EmailTemplateType,
   ImapSettingsType,
+  InboundEmailConnection,
   MailboxType,
   OutboundEmailConnection,
 } from './email.type';
@@ -133,6 +134,16 @@ export class OutboxRootResolver {
     return keysetPage(ctx.em, OutboundEmail, ticket ? { ticket: ticket.id } : { id: -1 }, args);
   }
 
+  @Query(() => InboundEmailConnection, { description: 'Received messages, oldest first, with what each became (administrators).' })
+  @Access('admin')
+  inboundEmails(
+    @Args(() => PageArgs) args: PageArgs,
+    @Arg('status', () => InboundEmailStatus, { nullable: true }) status: InboundEmailStatus | null | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<ConnectionShape<InboundEmail>> {
+    return keysetPage(ctx.em, InboundEmail, status ? { status } : {}, args);
+  }
+
   @Query(() => [EmailTemplateType], { description: 'The template of each kind of email: the custom one, or the built-in one (administrators).' })
   @Access('admin')
   emailTemplates(@Ctx() ctx: Context): Promise<EmailTemplateType[]> {
@@ -188,4 +199,17 @@ export class ThreadEntryEmailResolver {
     if (!readsEmailDetails(await principalOf(ctx))) throw agentsOnly();
     return deliveryLoader(ctx).load(entry.id);
   }
+
+  @FieldResolver(() => String, { nullable: true, description: 'The raw message this entry came from, as received (agents only; null when it did not come by email).' })
+  async emailSource(@Root() entry: ThreadEntry, @Ctx() ctx: Context): Promise<string | null> {
+    if (!readsEmailDetails(await principalOf(ctx))) throw agentsOnly();
+    const rows = await ctx.em.execute<{ raw: Uint8Array }[]>('select raw from inbound_email where entry_id = ? order by id limit 1', [entry.id]);
+    return rows[0] ? Buffer.from(rows[0].raw).toString('utf8') : null;
+  }
 }
+
+registerNode({
+  typeName: 'InboundEmail',
+  entity: InboundEmail,
+  load: async (ctx, key) => (ctx.viewer?.kind === 'agent' && ctx.viewer.agent.isAdmin ? ctx.em.findOne(InboundEmail, key) : null),
+});

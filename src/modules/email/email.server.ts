@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
+import type { Services } from '../../common/context';
 import type { Logger } from '../../common/logger';
+import { InboundMail } from './inbound.service';
 import { registerBeforeCommit } from '../../common/tx';
 import { outboxSettingsFor } from './outbound.service';
 import { EmailSender } from './sender';
@@ -8,6 +10,7 @@ import { EmailSender } from './sender';
 export interface RunningEmail {
   /** Null without DESKQL_SMTP_URL. */
   sender: EmailSender | null;
+  inbound: InboundMail;
   stop(): Promise<void>;
 }
 
@@ -16,13 +19,17 @@ export interface RunningEmail {
  * command transaction, and (with DESKQL_SMTP_URL) the sender, woken by each
  * committed batch of events and by a backstop poll.
  */
-export function startEmail(orm: MikroORM, config: Config, log: Logger, events: { subscribe(listener: () => void): () => void }): RunningEmail {
+export function startEmail(orm: MikroORM, config: Config, log: Logger, services: Services, events: { subscribe(listener: () => void): () => void }): RunningEmail {
   outboxSettingsFor(orm, { smtpConfigured: Boolean(config.smtpUrl), mailFrom: config.mailFrom, autoResponseMaxPerHour: config.autoResponseMaxPerHour }, registerBeforeCommit);
   const sender = config.smtpUrl ? new EmailSender(orm, log, { smtpUrl: config.smtpUrl, pollMs: Math.max(config.eventPollMs, 1000), retryMs: config.smtpRetryMs }) : null;
   const unsubscribe = sender ? events.subscribe(() => sender.wake()) : () => undefined;
   sender?.start();
+  const inbound = new InboundMail({ orm, config, log, services });
+  // what a stopped process had stored but not yet processed
+  void inbound.resume().catch((err: unknown) => log.error({ err }, 'resuming inbound email failed'));
   return {
     sender,
+    inbound,
     stop: async () => {
       unsubscribe();
       await sender?.stop();

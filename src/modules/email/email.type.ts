@@ -2,7 +2,7 @@ import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../common/connection';
 import { NodeInterface } from '../../common/node';
 import { DateTimeScalar } from '../../common/scalars';
-import { OutboundEmailKind, OutboundEmailStatus, RecipientKind } from './email.entity';
+import { InboundDoor, InboundEmailStatus, OutboundEmailKind, OutboundEmailStatus, RecipientKind } from './email.entity';
 import { ImapTls } from './mailbox.entity';
 
 registerEnumType(ImapTls, {
@@ -131,3 +131,37 @@ export class DepartmentEmailSettingsType {
   @Field(() => Boolean) responses!: boolean;
   @Field(() => Boolean) alerts!: boolean;
 }
+
+registerEnumType(InboundEmailStatus, {
+  name: 'InboundEmailStatus',
+  description: 'What a received message became.',
+  valuesConfig: {
+    RECEIVED: { description: 'Stored, not processed yet.' },
+    TICKET: { description: 'Opened a new ticket.' },
+    MESSAGE: { description: 'Added a message to an existing ticket.' },
+    REJECTED: { description: 'A ticket filter rejected it (no reply was sent).' },
+    IGNORED: { description: 'An automatic reply or a bounce: recorded, nothing else.' },
+    REFUSED: { description: 'For an archived or deleted ticket: the sender got a short notice.' },
+    FAILED: { description: 'Could not be processed (malformed, no sender…); `reason` says why. The message is kept.' },
+  },
+});
+
+registerEnumType(InboundDoor, {
+  name: 'InboundEmailDoor',
+  valuesConfig: { IMAP: { description: 'Fetched by IMAP.' }, SMTP: { description: 'The built-in SMTP receiver.' }, HTTP: { description: 'POST /inbound/email.' } },
+});
+
+@ObjectType('InboundEmail', { implements: NodeInterface, description: 'A message DeskQL received, kept as it arrived.' })
+export class InboundEmailType extends NodeInterface {
+  @Field(() => String) messageId!: string;
+  @Field(() => InboundDoor) door!: InboundDoor;
+  @Field(() => InboundEmailStatus) status!: InboundEmailStatus;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => String, { nullable: true }) fromAddress!: string | null;
+  @Field(() => String, { nullable: true }) subject!: string | null;
+  @Field(() => Int, { description: 'Bytes.' }) size!: number;
+  @Field(() => DateTimeScalar) receivedAt!: Date;
+  @Field(() => DateTimeScalar, { nullable: true }) processedAt!: Date | null;
+}
+
+export const { Connection: InboundEmailConnection } = connectionTypes('InboundEmail', InboundEmailType);

@@ -10,6 +10,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface InboundScope {
   inboundId: number;
   autoSubmitted: boolean;
+  /** The email's attachments, stored first; bound to the entry the command writes. */
+  attachmentIds: number[];
+  /** A note recorded with the outcome (attachments that were not accepted). */
+  reason: string | null;
   /** Set once the command's transaction has claimed the message. */
   claimed?: { ticketId: number; entryId: number | null };
 }

@@ -119,9 +119,10 @@ async function claimInbound(em: EntityManager, scope: InboundScope, events: read
   const n = await em.nativeUpdate(
     InboundEmail,
     { id: scope.inboundId, status: InboundEmailStatus.RECEIVED },
-    { status, ticket: ref(Ticket, ticketId), entry: entryId ? ref(ThreadEntry, entryId) : null, processedAt: new Date() },
+    { status, ticket: ref(Ticket, ticketId), entry: entryId ? ref(ThreadEntry, entryId) : null, processedAt: new Date(), reason: scope.reason },
   );
   if (n !== 1) throw new AlreadyProcessed();
+  if (entryId && scope.attachmentIds.length) await em.nativeUpdate(Attachment, { id: { $in: scope.attachmentIds }, entry: null }, { entry: ref(ThreadEntry, entryId) });
   scope.claimed = { ticketId, entryId };
 }
 
@@ -146,6 +147,15 @@ export async function mailboxForTicket(em: EntityManager, ticket: Ticket): Promi
 
 async function departmentSettings(em: EntityManager, departmentId: number): Promise<{ autoResponse: boolean; responses: boolean; alerts: boolean }> {
   return (await em.findOne(DepartmentEmailSettings, { department: departmentId })) ?? { autoResponse: true, responses: true, alerts: true };
+}
+
+/**
+ * The short notice to someone who wrote to an archived or deleted ticket, in
+ * the caller's transaction (capped like auto-responses: a loop ends).
+ */
+export async function writeNotice(em: EntityManager, ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
+  const settings = settingsOf.get(em.config);
+  if (settings) await new OutboxWriter(em, settings, null).notice(ticket, to);
 }
 
 class OutboxWriter {
@@ -219,13 +229,7 @@ class OutboxWriter {
     if (this.scope?.autoSubmitted) return;
     if (!(await departmentSettings(this.em, ticket.department.id)).autoResponse) return;
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
-    const state = await this.em.findOne(EmailAddressState, { address: owner.email });
-    if (state?.isBouncing) return;
-    const [{ n }] = await this.em.execute<[{ n: string | number }]>(
-      `select count(*) as n from outbound_email where kind = 'AUTO_RESPONSE' and created_at > now() - interval '1 hour' and recipients @> ?::jsonb`,
-      [JSON.stringify([{ address: owner.email }])],
-    );
-    if (Number(n) >= this.settings.autoResponseMaxPerHour) return;
+    if (await this.capped(owner.email)) return;
     const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
     const department = await this.em.findOneOrFail(Department, ticket.department.id);
     const template = entry ? { ...(await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE)), body: '%{message}' } : await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE);
@@ -236,6 +240,23 @@ class OutboxWriter {
       attachmentIds: attachments,
       autoSubmitted: true,
     });
+  }
+
+  private async capped(address: string): Promise<boolean> {
+    const state = await this.em.findOne(EmailAddressState, { address });
+    if (state?.isBouncing) return true;
+    const [{ n }] = await this.em.execute<[{ n: string | number }]>(
+      `select count(*) as n from outbound_email where kind in ('AUTO_RESPONSE', 'NOTICE') and created_at > now() - interval '1 hour' and recipients @> ?::jsonb`,
+      [JSON.stringify([{ address }])],
+    );
+    return Number(n) >= this.settings.autoResponseMaxPerHour;
+  }
+
+  async notice(ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
+    if (await this.capped(to.address)) return;
+    const department = await this.em.findOneOrFail(Department, ticket.department.id);
+    const rendered = renderEmail(await templateFor(this.em, OutboundEmailKind.NOTICE), await this.values(ticket, department.name, { name: to.name ?? to.address, email: to.address }, ''));
+    await this.write(ticket, OutboundEmailKind.NOTICE, [{ address: to.address, name: to.name, kind: RecipientKind.TO }], rendered, { autoSubmitted: true, threaded: false });
   }
 
   /** An agent's RESPONSE: owner (To) and active CCs (Cc) in one message; each active BCC a message of its own. */
