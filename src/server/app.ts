@@ -27,6 +27,8 @@ export interface RunningServer {
   db: Database;
   log: Logger;
   bootstrap: BootstrapResult;
+  /** The built-in SMTP receiver's port (DESKQL_SMTP_LISTEN_PORT; 0 picks a free one); null when it is off. */
+  smtpPort: number | null;
   /** Drains: no new connections, in-flight requests finish, sockets get a close frame; then the database closes. */
   close(): Promise<void>;
 }
@@ -55,7 +57,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     services.urlSigner = await UrlSigner.load(db.orm.em.fork());
     const dispatcher = new EventDispatcher(db.orm, log, { databaseUrl: config.databaseUrl, pollMs: config.eventPollMs });
     await dispatcher.start();
-    const email = startEmail(db.orm, config, log, services, dispatcher);
+    const email = await startEmail(db.orm, config, log, services, dispatcher);
     const scheduler = new OverdueScheduler(db.orm, services, log);
     const hub = new LiveHub(db.orm, dispatcher, {
       queueUpdateIntervalMs: config.queueUpdateIntervalMs,
@@ -95,6 +97,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       db,
       log,
       bootstrap: boot,
+      smtpPort: email.smtpPort,
       close: () => {
         closing ??= (async () => {
           state.ready = false;
