@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
 import type { Services } from '../../common/context';
 import type { Logger } from '../../common/logger';
+import { ImapFetcher } from './imap-fetcher';
 import { InboundMail } from './inbound.service';
 import { registerBeforeCommit } from '../../common/tx';
 import { outboxSettingsFor } from './outbound.service';
@@ -32,12 +33,15 @@ export async function startEmail(orm: MikroORM, config: Config, log: Logger, ser
   void inbound.resume().catch((err: unknown) => log.error({ err }, 'resuming inbound email failed'));
   const receiver = config.smtpListenPort !== undefined ? new SmtpReceiver(orm, inbound, log, { port: config.smtpListenPort, host: config.smtpListenHost, maxBytes: config.maxEmailBytes }) : null;
   const smtpPort = receiver ? await receiver.start() : null;
+  const fetcher = new ImapFetcher(orm, inbound, log, config.imapPollMs);
+  fetcher.start();
   return {
     sender,
     inbound,
     smtpPort,
     stop: async () => {
       await receiver?.stop();
+      await fetcher.stop();
       unsubscribe();
       await sender?.stop();
     },

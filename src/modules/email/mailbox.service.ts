@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { checkUnique, command } from '../../common/command';
@@ -11,6 +12,13 @@ import { Priority } from '../tickets/priority.entity';
 import { CredentialBox } from './credentials';
 import type { CreateMailboxInput, ImapSettingsInput, UpdateMailboxInput } from './email.inputs';
 import { ImapTls, Mailbox } from './mailbox.entity';
+
+/** Tells this process's IMAP fetcher that mailboxes changed (other processes see it at their next poll). */
+export const mailboxChanges = new EventEmitter();
+const changed = <T>(value: T): T => {
+  mailboxChanges.emit('changed');
+  return value;
+};
 
 // Mailboxes (admins): one transaction per command; every input problem is reported at once.
 
@@ -54,8 +62,8 @@ async function applyImap(em: EntityManager, problems: Problems, box: Mailbox, im
   Object.assign(box, { imapHost: host, imapPort: port, imapTls: tls, imapUser: user, imapFolder: folder, imapArchiveFolder: archive });
 }
 
-export function createMailbox(ctx: Context, input: CreateMailboxInput): Promise<Mailbox> {
-  return command(ctx, async (em) => {
+export async function createMailbox(ctx: Context, input: CreateMailboxInput): Promise<Mailbox> {
+  return changed(await command(ctx, async (em) => {
     const problems = new Problems();
     const address = cleanEmail(problems, input.address, 'address');
     if (!problems.hasAny()) await checkUnique(em, problems, Mailbox, 'address', address);
@@ -68,11 +76,11 @@ export function createMailbox(ctx: Context, input: CreateMailboxInput): Promise<
     em.persist(box);
     await em.flush();
     return box;
-  });
+  }));
 }
 
-export function updateMailbox(ctx: Context, input: UpdateMailboxInput): Promise<Mailbox> {
-  return command(ctx, async (em) => {
+export async function updateMailbox(ctx: Context, input: UpdateMailboxInput): Promise<Mailbox> {
+  return changed(await command(ctx, async (em) => {
     const problems = new Problems();
     const box = await lookup(em, Mailbox, 'Mailbox', input.mailboxId, 'mailboxId', problems);
     problems.throwIfAny();
@@ -86,7 +94,7 @@ export function updateMailbox(ctx: Context, input: UpdateMailboxInput): Promise<
     problems.throwIfAny();
     await em.flush();
     return box!;
-  });
+  }));
 }
 
 export function deleteMailbox(ctx: Context, id: string): Promise<string> {
