@@ -70,6 +70,38 @@ describe('without DESKQL_SMTP_URL', () => {
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('alerts agents about new tickets, assignments and new messages, each only to agents who may see the ticket', async () => {
+    const opened = await t.gql<{ openTicket: { ticket: { id: string; number: string }; userErrors: unknown[] } }, unknown>(
+      OPEN,
+      { input: { subject: 'Alert me', body: '<p>Please</p>' } },
+      { token: w.users.owner.token },
+    );
+    expect(opened.data!.openTicket.userErrors).toEqual([]);
+    const ticket = opened.data!.openTicket.ticket;
+    const rows = async (kind: OutboundEmailKind) =>
+      (await t.em().find(OutboundEmail, { ticket: { number: ticket.number }, kind }, { orderBy: { id: 'asc' } })).map((r) => r.recipients.map((x) => x.address)).flat().sort();
+    const newTicket = await rows(OutboundEmailKind.NEW_TICKET_ALERT);
+    expect(newTicket).toEqual(expect.arrayContaining(['fiona@desk.test', 'rory@desk.test']));
+    // another department's agents, and an agent who sees only what is assigned to them, hear nothing
+    for (const unseen of ['olga@desk.test', 'tara@desk.test', 'asa@desk.test']) expect(newTicket).not.toContain(unseen);
+
+    const assign = await t.gql<{ assignTicket: { userErrors: unknown[] } }, unknown>(
+      'mutation($input: AssignTicketInput!) { assignTicket(input: $input) { userErrors { code message } } }',
+      { input: { ticketId: ticket.id, agentId: w.agents.replyOnly.id } },
+      { token: w.agents.admin.token },
+    );
+    expect(assign.data!.assignTicket.userErrors).toEqual([]);
+    expect(await rows(OutboundEmailKind.ASSIGNMENT_ALERT)).toEqual(['rory@desk.test']);
+
+    const message = await t.gql<{ postMessage: { userErrors: unknown[] } }, unknown>(
+      'mutation($input: PostMessageInput!) { postMessage(input: $input) { userErrors { code message } } }',
+      { input: { ticketId: ticket.id, body: '<p>Any news?</p>' } },
+      { token: w.users.owner.token },
+    );
+    expect(message.data!.postMessage.userErrors).toEqual([]);
+    expect(await rows(OutboundEmailKind.NEW_MESSAGE_ALERT)).toEqual(['rory@desk.test']);
+  });
+
   it('writes nothing for a reply that is refused', async () => {
     const ticket = await openWebTicket(t, 'refused@customer.test');
     const before = await t.em().count(OutboundEmail, {});
