@@ -7,6 +7,9 @@ import type { InboundMail } from './inbound.service';
 import { ImapTls, Mailbox } from './mailbox.entity';
 import { mailboxChanges } from './mailbox.service';
 
+/** A processed message still in the fetched folder this long after processing was left by a stopped process. */
+const ORPHAN_MS = 60_000;
+
 interface Watch {
   client: ImapFlow | null;
   busy: Promise<void> | null;
@@ -128,9 +131,12 @@ export class ImapFetcher {
         if (this.stopped) return;
         const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
         if (!message || !message.source) continue;
-        const { id } = await this.inbound.store(message.source, { door: InboundDoor.IMAP, mailboxId: box.id, imap: { uidValidity, uid } });
+        const { id, duplicate } = await this.inbound.store(message.source, { door: InboundDoor.IMAP, mailboxId: box.id, imap: { uidValidity, uid } });
         const status = await this.inbound.process(id);
         if (status === InboundEmailStatus.RECEIVED) continue; // another process is on it; it will be moved next time
+        // The process that stored it moves it (two MOVEs at once would leave two copies in the archive);
+        // another one only when that process has evidently stopped before moving it.
+        if (duplicate && !(await this.inbound.processedBefore(id, new Date(Date.now() - ORPHAN_MS)))) continue;
         // processed (here or by another process): out of the fetched folder
         if (box.imapArchiveFolder) await client.messageMove(String(uid), box.imapArchiveFolder, { uid: true }).catch(() => undefined);
         else await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true }).catch(() => undefined);

@@ -14,7 +14,7 @@ import { TicketState } from '../tickets/ticket-state';
 import { EmailAddressState, InboundDoor, InboundEmail, InboundEmailStatus, OutboundEmail } from './email.entity';
 import { InboundReason } from './email.errors';
 import { headerMessageId, numberToken, parseInbound, replyBody, textToHtml, type ParsedInbound } from './inbound.parse';
-import { AlreadyProcessed, inboundScope, type InboundScope } from './intake-scope';
+import { AlreadyProcessed, forInbound, type InboundScope } from './intake-scope';
 import { Mailbox } from './mailbox.entity';
 import { writeNotice } from './outbound.service';
 import { endUserFor, openTicketFromEmail, postMessageFromEmail, storeSenderAttachment, type BridgeDeps } from './ticket-bridge';
@@ -129,7 +129,7 @@ export class InboundMail {
         const user = await this.deps.orm.em.fork().findOneOrFail(EndUser, { email: from.address });
         const scope = await this.scopeWithAttachments(id, mail, user);
         try {
-          await inboundScope.run(scope.scope, () => postMessageFromEmail(this.deps, user, toGlobalId('Ticket', target.id), this.body(mail, scope.cids, true)));
+          await forInbound(scope.scope, () => postMessageFromEmail(this.deps, user, toGlobalId('Ticket', target.id), this.body(mail, scope.cids, true)));
           return this.statusOf(id);
         } catch (error) {
           // not the sender's to post on after all (removed meanwhile): a new ticket, as for a stranger
@@ -139,7 +139,7 @@ export class InboundMail {
       const owner = await endUserFor(this.deps, from.address, from.name);
       const scope = await this.scopeWithAttachments(id, mail, owner);
       const collaborators = mail.cc.filter((c) => !boxAddresses.has(c.address) && c.address !== from.address && /^[^\s@<>]+@[^\s@<>]+$/.test(c.address)).slice(0, 50);
-      await inboundScope.run(scope.scope, () =>
+      await forInbound(scope.scope, () =>
         openTicketFromEmail(this.deps, {
           subject: mail.subject.slice(0, 255) || '(no subject)',
           body: this.body(mail, scope.cids, false),
@@ -159,6 +159,11 @@ export class InboundMail {
       }
       throw error;
     }
+  }
+
+  /** Whether the message was processed before `at`. */
+  async processedBefore(id: number, at: Date): Promise<boolean> {
+    return (await this.deps.orm.em.fork().count(InboundEmail, { id, processedAt: { $lt: at } })) > 0;
   }
 
   private async statusOf(id: number): Promise<InboundEmailStatus> {
@@ -198,7 +203,7 @@ export class InboundMail {
 
   /** The email's attachments stored as the sender's uploads (limits and type checks of the upload route); cid → our path. */
   private async scopeWithAttachments(id: number, mail: ParsedInbound, user: EndUser): Promise<{ scope: InboundScope; cids: Map<string, string>; refused: string[] }> {
-    const scope: InboundScope = { inboundId: id, autoSubmitted: mail.autoReply, attachmentIds: [], reason: null };
+    const scope: InboundScope = { inboundId: id, autoSubmitted: mail.autoReply, attachmentIds: [], reason: null, open: false };
     const cids = new Map<string, string>();
     const refused: string[] = [];
     for (const a of mail.attachments) {

@@ -14,11 +14,23 @@ export interface InboundScope {
   attachmentIds: number[];
   /** A note recorded with the outcome (attachments that were not accepted). */
   reason: string | null;
+  /** True while the command runs: work started from it later (timers inherit the async context) claims nothing. */
+  open: boolean;
   /** Set once the command's transaction has claimed the message. */
   claimed?: { ticketId: number; entryId: number | null };
 }
 
 export const inboundScope = new AsyncLocalStorage<InboundScope>();
+
+/** Runs a command for an inbound message. */
+export async function forInbound<T>(scope: InboundScope, command: () => Promise<T>): Promise<T> {
+  scope.open = true;
+  try {
+    return await inboundScope.run(scope, command);
+  } finally {
+    scope.open = false;
+  }
+}
 
 /** Thrown inside a command when its message was processed meanwhile (by another process): the command rolls back. */
 export class AlreadyProcessed extends Error {

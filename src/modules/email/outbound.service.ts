@@ -60,8 +60,9 @@ export async function writeEmails(em: EntityManager): Promise<boolean> {
   const settings = settingsOf.get(em.config);
   if (!settings) return false;
   const events = transactionEvents(em);
-  const scope = inboundScope.getStore();
-  if (scope && !scope.claimed && events.length > 0) await claimInbound(em, scope, events);
+  const found = inboundScope.getStore();
+  const scope = found?.open ? found : undefined;
+  if (scope && !scope.claimed && events.some((e) => e.kind === TicketEventKind.CREATED || e.kind === TicketEventKind.MESSAGE)) await claimInbound(em, scope, events);
   const wanted = events.filter((e) => EMAIL_EVENTS.has(e.kind));
   if (wanted.length === 0) return false;
   const writer = new OutboxWriter(em, settings, scope ?? null);
