@@ -102,6 +102,34 @@ describe('without DESKQL_SMTP_URL', () => {
     expect(await rows(OutboundEmailKind.NEW_MESSAGE_ALERT)).toEqual(['rory@desk.test']);
   });
 
+  it('renders the templates admins edit, and a department can switch its auto-responses off', async () => {
+    const UPDATE = 'mutation($input: UpdateEmailTemplateInput!) { updateEmailTemplate(input: $input) { emailTemplate { kind subject body isCustom } userErrors { field code message } } }';
+    type Upd = { updateEmailTemplate: { emailTemplate: { subject: string; isCustom: boolean } | null; userErrors: { field: string[] | null; code: string }[] } };
+    const bad = await t.gql<Upd, unknown>(UPDATE, { input: { kind: 'AUTO_RESPONSE', subject: 'Got it %{nope}', body: '<p>x</p>' } }, { token: w.agents.admin.token });
+    expect(bad.data!.updateEmailTemplate.userErrors.map((e) => [e.code, e.field])).toEqual([['BAD_USER_INPUT', ['subject']]]);
+    const denied = await t.gql<Upd, unknown>(UPDATE, { input: { kind: 'AUTO_RESPONSE', subject: 'x', body: 'x' } }, { token: w.agents.full.token });
+    expect(denied.data!.updateEmailTemplate.userErrors.map((e) => e.code)).toEqual(['FORBIDDEN']);
+    const ok = await t.gql<Upd, unknown>(
+      UPDATE,
+      { input: { kind: 'AUTO_RESPONSE', subject: 'Got it: %{ticket.subject} (#%{ticket.number})', body: '<p>Hi %{recipient.name}, %{ticket.dept} has it.</p>' } },
+      { token: w.agents.admin.token },
+    );
+    expect(ok.data!.updateEmailTemplate).toMatchObject({ emailTemplate: { isCustom: true }, userErrors: [] });
+    const ticket = await openWebTicket(t, 'templated@customer.test', 'Fax <jammed>');
+    const row = await t.em().findOneOrFail(OutboundEmail, { ticket: { number: ticket.number }, kind: OutboundEmailKind.AUTO_RESPONSE });
+    expect(row.subject).toBe(`Got it: Fax <jammed> (#${ticket.number})`);
+    expect(row.html).toBe('<p>Hi Pat Customer, Support has it.</p>');
+    expect(row.text).toBe('Hi Pat Customer, Support has it.');
+
+    const SETTINGS = 'mutation($input: UpdateDepartmentEmailSettingsInput!) { updateDepartmentEmailSettings(input: $input) { emailSettings { autoResponse responses alerts } userErrors { code } } }';
+    const off = await t.gql<{ updateDepartmentEmailSettings: { emailSettings: unknown; userErrors: unknown[] } }, unknown>(SETTINGS, { input: { departmentId: w.supportId, autoResponse: false } }, { token: w.agents.admin.token });
+    expect(off.data!.updateDepartmentEmailSettings).toEqual({ emailSettings: { autoResponse: false, responses: true, alerts: true }, userErrors: [] });
+    const quiet = await openWebTicket(t, 'quiet@customer.test');
+    expect(await t.em().count(OutboundEmail, { ticket: { number: quiet.number }, kind: OutboundEmailKind.AUTO_RESPONSE })).toBe(0);
+    await t.gql(SETTINGS, { input: { departmentId: w.supportId, autoResponse: true } }, { token: w.agents.admin.token });
+    await t.gql(UPDATE, { input: { kind: 'AUTO_RESPONSE' } }, { token: w.agents.admin.token });
+  });
+
   it('writes nothing for a reply that is refused', async () => {
     const ticket = await openWebTicket(t, 'refused@customer.test');
     const before = await t.em().count(OutboundEmail, {});
