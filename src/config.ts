@@ -60,6 +60,19 @@ const envSchema = z.object({
   DESKQL_FILTER_REGEX_TIMEOUT_MS: positiveInt(10_000).default(100),
   DESKQL_WS_ACCESS_CHECK_MS: positiveInt(3_600_000).default(30_000),
   DESKQL_UPLOAD_TTL_HOURS: positiveInt(24 * 365).default(24),
+  DESKQL_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' }).optional(),
+  DESKQL_MAIL_FROM: z.string().min(3).max(320).regex(/^[^\r\n]*$/, { message: 'must be one line' }).optional(),
+  DESKQL_IMAP_POLL_S: positiveInt(24 * 3600).default(60),
+  DESKQL_SMTP_LISTEN_PORT: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be between 0 and 65535' })
+    .max(65535, { message: 'must be between 0 and 65535' })
+    .optional(),
+  DESKQL_SMTP_LISTEN_HOST: z.string().min(1).optional(),
+  DESKQL_MAX_EMAIL_BYTES: positiveInt(1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  DESKQL_AUTORESPONSE_MAX_PER_HOUR: positiveInt(10_000).default(5),
+  DESKQL_SMTP_RETRY_MS: positiveInt(3_600_000).default(30_000),
 });
 
 export interface Config {
@@ -91,6 +104,18 @@ export interface Config {
   readonly wsAccessCheckMs: number;
   /** Uploads never attached to anything are deleted after this long. */
   readonly uploadTtlMs: number;
+  /** Outgoing mail (`smtp://` or `smtps://user:pass@host:port`); undefined: emails stay in the outbox as NOT_CONFIGURED. */
+  readonly smtpUrl: string | undefined;
+  /** The From of outgoing mail; default the ticket's mailbox address. */
+  readonly mailFrom: string | undefined;
+  readonly imapPollMs: number;
+  /** The built-in SMTP receiver's port; undefined: off. */
+  readonly smtpListenPort: number | undefined;
+  readonly smtpListenHost: string;
+  readonly maxEmailBytes: number;
+  readonly autoResponseMaxPerHour: number;
+  /** The first retry of an email the SMTP server did not take; each later one waits twice as long (at most an hour). */
+  readonly smtpRetryMs: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -133,6 +158,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     filterRegexTimeoutMs: e.DESKQL_FILTER_REGEX_TIMEOUT_MS,
     wsAccessCheckMs: e.DESKQL_WS_ACCESS_CHECK_MS,
     uploadTtlMs: e.DESKQL_UPLOAD_TTL_HOURS * 3_600_000,
+    smtpUrl: e.DESKQL_SMTP_URL,
+    mailFrom: e.DESKQL_MAIL_FROM,
+    imapPollMs: e.DESKQL_IMAP_POLL_S * 1000,
+    smtpListenPort: e.DESKQL_SMTP_LISTEN_PORT,
+    smtpListenHost: e.DESKQL_SMTP_LISTEN_HOST ?? e.HOST,
+    maxEmailBytes: e.DESKQL_MAX_EMAIL_BYTES,
+    autoResponseMaxPerHour: e.DESKQL_AUTORESPONSE_MAX_PER_HOUR,
+    smtpRetryMs: e.DESKQL_SMTP_RETRY_MS,
   };
   return { ok: true, config: Object.freeze(config) };
 }

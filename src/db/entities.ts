@@ -1,5 +1,7 @@
 import { Attachment, AttachmentContent } from '../modules/attachments/attachment.entity';
 import { ServerSecret } from '../modules/attachments/signed-url';
+import { DepartmentEmailSettings, EmailAddressState, EmailTemplate, InboundEmail, OutboundEmail } from '../modules/email/email.entity';
+import { Mailbox } from '../modules/email/mailbox.entity';
 import { CannedResponse } from '../modules/canned/canned-response.entity';
 import { AuthToken } from '../modules/auth/auth-token.entity';
 import { LoginFailure } from '../modules/auth/login-limiter';
@@ -52,4 +54,10 @@ export const entities = [
   TicketFilterRejection,
   ServerSecret,
   LoginFailure,
+  Mailbox,
+  OutboundEmail,
+  InboundEmail,
+  EmailAddressState,
+  EmailTemplate,
+  DepartmentEmailSettings,
 ];

@@ -9,6 +9,7 @@ import { migrate, openDatabase, type Database, type DatabaseOptions } from '../d
 import { UrlSigner } from '../modules/attachments/signed-url';
 import { UploadSweeper } from '../modules/attachments/upload-sweeper';
 import { LoginLimiter } from '../modules/auth/login-limiter';
+import { startEmail } from '../modules/email/email.server';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
@@ -26,6 +27,8 @@ export interface RunningServer {
   db: Database;
   log: Logger;
   bootstrap: BootstrapResult;
+  /** The built-in SMTP receiver's port (DESKQL_SMTP_LISTEN_PORT; 0 picks a free one); null when it is off. */
+  smtpPort: number | null;
   /** Drains: no new connections, in-flight requests finish, sockets get a close frame; then the database closes. */
   close(): Promise<void>;
 }
@@ -54,6 +57,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     services.urlSigner = await UrlSigner.load(db.orm.em.fork());
     const dispatcher = new EventDispatcher(db.orm, log, { databaseUrl: config.databaseUrl, pollMs: config.eventPollMs });
     await dispatcher.start();
+    const email = await startEmail(db.orm, config, log, services, dispatcher);
     const scheduler = new OverdueScheduler(db.orm, services, log);
     const hub = new LiveHub(db.orm, dispatcher, {
       queueUpdateIntervalMs: config.queueUpdateIntervalMs,
@@ -93,6 +97,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       db,
       log,
       bootstrap: boot,
+      smtpPort: email.smtpPort,
       close: () => {
         closing ??= (async () => {
           state.ready = false;
@@ -101,6 +106,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           await ws.close();
           scheduler.stop();
           uploads.stop();
+          await email.stop();
           await dispatcher.stop();
           log.debug('draining HTTP requests');
           await apollo.stop(); // stops accepting, lets in-flight requests finish

@@ -14,6 +14,7 @@ import {
   OrganizationFieldsResolver,
   TeamFieldsResolver,
 } from '../modules/directory/directory.resolver';
+import { MailboxFieldsResolver, MailboxRootResolver, OutboxRootResolver, ThreadEntryEmailResolver } from '../modules/email/email.resolver';
 import { AttachmentResolver } from '../modules/attachments/attachment.resolver';
 import { CannedResponseFieldsResolver, CannedRootResolver } from '../modules/canned/canned.resolver';
 import { QueueUpdateResolver, SubscriptionResolver, TicketUpdateResolver } from '../modules/events/subscription.resolver';
@@ -69,6 +70,10 @@ const resolvers: NonEmptyArray<Function> = [
   TicketFilterRootResolver,
   TicketFilterFieldsResolver,
   TicketFilterRejectionFieldsResolver,
+  MailboxRootResolver,
+  MailboxFieldsResolver,
+  OutboxRootResolver,
+  ThreadEntryEmailResolver,
 ];
 
 /**

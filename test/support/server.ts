@@ -46,7 +46,7 @@ export interface TestServer {
  * scheduler's next-due lookup, a token's once-a-minute lastUsedAt write).
  */
 export function foregroundSql(statements: string[]): string[] {
-  return statements.filter((q) => !/update "auth_token"|where seq > |min\(due_at\)|max\(seq\)/.test(q));
+  return statements.filter((q) => !/update "auth_token"|where seq > |min\(due_at\)|max\(seq\)|imap poll/.test(q));
 }
 
 /** A real DeskQL server on a free loopback port, with its own database. */

@@ -15,6 +15,13 @@ interface Pending {
 }
 
 const pending = new WeakMap<EntityManager, Pending>();
+/** The events a transaction sealed, for before-commit hooks that run after the seal (the email outbox). */
+const sealed = new WeakMap<EntityManager, readonly TicketEvent[]>();
+
+/** The events this transaction wrote so far (sealed or not). */
+export function transactionEvents(em: EntityManager): readonly TicketEvent[] {
+  return pending.get(em)?.events ?? sealed.get(em) ?? [];
+}
 
 function pendingOf(em: EntityManager): Pending {
   let p = pending.get(em);
@@ -52,6 +59,7 @@ export async function sealEvents(em: EntityManager, snapshotOf: (ticketId: numbe
   const p = pending.get(em);
   if (!p || p.events.length === 0) return false;
   pending.delete(em);
+  sealed.set(em, p.events);
   await em.flush();
   const after = new Map<number, TicketSnapshot>();
   for (const id of new Set(p.events.map((e) => e.ticket.id))) after.set(id, await snapshotOf(id));

@@ -150,8 +150,17 @@ async function lockAutoReply(em: EntityManager, plan: TicketPlan): Promise<Canne
 
 export const REJECTED_MESSAGE = 'The help desk did not accept this ticket';
 
+export interface IntakeOptions {
+  /**
+   * The system opens the ticket for `owner` (inbound email, with no viewer): any source,
+   * the priority may be set, no access token is made. Default false.
+   */
+  system?: boolean;
+}
+
 /** openTicket (SPEC §3): end users for themselves, anonymous web callers, agents on behalf of someone. */
-export async function openTicket(ctx: Context, input: OpenTicketFields): Promise<IntakeResult> {
+export async function openTicket(ctx: Context, input: OpenTicketFields, options: IntakeOptions = {}): Promise<IntakeResult> {
+  const system = options.system === true && ctx.viewer === null;
   const principal = await principalOf(ctx);
   const viewer = ctx.viewer;
   const problems = new Problems();
@@ -169,7 +178,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
   } else {
     owner = cleanPeople(problems, [input.owner], 'owner')[0] ?? null;
   }
-  const isAgent = principal.kind === 'agent';
+  const isAgent = principal.kind === 'agent' || system;
   let source = input.source ?? (isAgent ? (viewer?.kind === 'agent' && viewer.via === 'apiKey' ? TicketSource.API : TicketSource.OTHER) : TicketSource.WEB);
   if (!isAgent && source !== TicketSource.WEB) {
     problems.add(ErrorCode.BAD_USER_INPUT, 'Only agents may set a source other than WEB', 'source');
@@ -180,7 +189,11 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
   problems.throwIfAny();
 
   const caller =
-    viewer?.kind === 'agent' ? `agent:${viewer.agent.id}` : viewer?.kind === 'endUser' ? `user:${viewer.user.id}` : `anon:${(owner as { email: string }).email}`;
+    viewer?.kind === 'agent'
+      ? `agent:${viewer.agent.id}`
+      : viewer?.kind === 'endUser'
+        ? `user:${viewer.user.id}`
+        : `${system ? 'system' : 'anon'}:${(owner as { email: string }).email}`;
   const findReplay = (em: EntityManager) =>
     em.findOne(IntakeKey, { caller, key: key!, createdAt: { $gt: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } }, { populate: ['ticket'] });
 
@@ -226,7 +239,7 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
       const previous = await findReplay(em);
       if (previous) {
         const ticket = previous.ticket.getEntity();
-        return { ticket, accessToken: viewer ? null : await accessToken(em, ticket) };
+        return { ticket, accessToken: viewer || system ? null : await accessToken(em, ticket) };
       }
     }
     const start = await draftStart(em, input, problems, isAgent);
@@ -299,6 +312,6 @@ export async function openTicket(ctx: Context, input: OpenTicketFields): Promise
     ticket.updatedAt = now;
     if (key) em.create(IntakeKey, { caller, key, ticket });
     await em.flush();
-    return { ticket, accessToken: viewer ? null : await accessToken(em, ticket) };
+    return { ticket, accessToken: viewer || system ? null : await accessToken(em, ticket) };
   });
 }

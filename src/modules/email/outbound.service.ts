@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import { ref } from '@mikro-orm/core';
+import { decodeIdOf } from '../../common/global-id';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Attachment } from '../attachments/attachment.entity';
+import { variableValues } from '../canned/canned.use';
+import { Agent } from '../directory/agent.entity';
+import { Department } from '../directory/department.entity';
+import { EndUser } from '../directory/end-user.entity';
+import { transactionEvents } from '../events/outbox';
+import { TicketEventKind, type TicketEvent } from '../events/ticket-event.entity';
+import { ThreadEntry } from '../threads/thread-entry.entity';
+import { Collaborator, CollaboratorRole } from '../tickets/collaborator.entity';
+import { Ticket } from '../tickets/ticket.entity';
+import { canSee, loadPrincipal } from '../tickets/ticket.policy';
+import { TicketSource } from '../tickets/ticket-source';
+import { snapshotOf } from '../tickets/ticket.service';
+import {
+  DepartmentEmailSettings,
+  EmailAddressState,
+  InboundEmail,
+  InboundEmailStatus,
+  OutboundEmail,
+  OutboundEmailKind,
+  OutboundEmailStatus,
+  RecipientKind,
+  type Recipient,
+} from './email.entity';
+import { AlreadyProcessed, inboundScope, type InboundScope } from './intake-scope';
+import { Mailbox } from './mailbox.entity';
+import { oneLine, renderEmail, templateFor, type EmailValues } from './templates';
+
+/** What the outbox hook needs of the server it runs in (one per ORM: tests run several servers in a process). */
+export interface OutboxSettings {
+  smtpConfigured: boolean;
+  mailFrom: string | undefined;
+  autoResponseMaxPerHour: number;
+}
+
+const settingsOf = new WeakMap<object, OutboxSettings>();
+let registered = false;
+
+/** Called by the server as it starts: the hook is registered once per process, its settings per database. */
+export function outboxSettingsFor(orm: { config: object }, settings: OutboxSettings, register: (hook: (em: EntityManager) => Promise<boolean>) => void): void {
+  settingsOf.set(orm.config, settings);
+  if (!registered) {
+    registered = true;
+    register(writeEmails);
+  }
+}
+
+const EMAIL_EVENTS = new Set([TicketEventKind.CREATED, TicketEventKind.RESPONSE, TicketEventKind.MESSAGE, TicketEventKind.ASSIGNED, TicketEventKind.OVERDUE]);
+
+/**
+ * The before-commit hook: the emails the transaction's events cause, written
+ * to the outbox in the same transaction (nothing is sent for a change that
+ * rolls back; nothing committed is left unsent). Runs after the events are sealed.
+ */
+export async function writeEmails(em: EntityManager): Promise<boolean> {
+  const settings = settingsOf.get(em.config);
+  if (!settings) return false;
+  const events = transactionEvents(em);
+  const found = inboundScope.getStore();
+  const scope = found?.open ? found : undefined;
+  if (scope && !scope.claimed && events.some((e) => e.kind === TicketEventKind.CREATED || e.kind === TicketEventKind.MESSAGE)) await claimInbound(em, scope, events);
+  const wanted = events.filter((e) => EMAIL_EVENTS.has(e.kind));
+  if (wanted.length === 0) return false;
+  const writer = new OutboxWriter(em, settings, scope ?? null);
+  const autoReplied = new Set(wanted.filter((e) => e.kind === TicketEventKind.RESPONSE && isAutoReply(e)).map((e) => e.ticket.id));
+  for (const event of wanted) {
+    const ticket = await em.findOneOrFail(Ticket, event.ticket.id);
+    switch (event.kind) {
+      case TicketEventKind.CREATED:
+        if (!autoReplied.has(ticket.id) && (ticket.source === TicketSource.EMAIL || ticket.source === TicketSource.WEB)) await writer.autoResponse(ticket, null);
+        await writer.newTicketAlert(ticket);
+        break;
+      case TicketEventKind.RESPONSE:
+        if (isAutoReply(event)) await writer.autoResponse(ticket, entryOf(event));
+        else await writer.response(ticket, entryOf(event), event.actorAgent?.id ?? null);
+        break;
+      case TicketEventKind.MESSAGE:
+        await writer.newMessageAlert(ticket, entryOf(event));
+        break;
+      case TicketEventKind.ASSIGNED: {
+        const agentId = (event.data?.['after'] as { agentId?: number | null } | undefined)?.agentId ?? null;
+        // claiming a ticket needs no email to oneself
+        if (agentId !== null && agentId !== event.actorAgent?.id) await writer.agentAlert(ticket, OutboundEmailKind.ASSIGNMENT_ALERT, [agentId], null);
+        break;
+      }
+      case TicketEventKind.OVERDUE:
+        if (ticket.assignee) await writer.agentAlert(ticket, OutboundEmailKind.OVERDUE_ALERT, [ticket.assignee.id], null);
+        break;
+      default:
+        break;
+    }
+  }
+  await em.flush();
+  return false;
+}
+
+const isAutoReply = (e: TicketEvent): boolean => Boolean((e.data?.['after'] as { autoReply?: unknown } | undefined)?.autoReply);
+
+function entryOf(e: TicketEvent): number | null {
+  const id = (e.data?.['after'] as { entryId?: string } | undefined)?.entryId;
+  return id ? decodeIdOf('ThreadEntry', id) : null;
+}
+
+/**
+ * Records what the inbound message became, in the command's transaction: a
+ * second run of the same message (another process, a retry after a crash)
+ * finds it processed and rolls its command back.
+ */
+async function claimInbound(em: EntityManager, scope: InboundScope, events: readonly TicketEvent[]): Promise<void> {
+  const created = events.find((e) => e.kind === TicketEventKind.CREATED);
+  const message = events.find((e) => e.kind === TicketEventKind.MESSAGE);
+  const ticketId = (created ?? message ?? events[0]!).ticket.id;
+  let entryId = message ? entryOf(message) : null;
+  if (created) entryId = (await em.findOne(ThreadEntry, { ticket: ticketId }, { orderBy: { id: 'asc' } }))?.id ?? null;
+  const status = created ? InboundEmailStatus.TICKET : InboundEmailStatus.MESSAGE;
+  const n = await em.nativeUpdate(
+    InboundEmail,
+    { id: scope.inboundId, status: InboundEmailStatus.RECEIVED },
+    { status, ticket: ref(Ticket, ticketId), entry: entryId ? ref(ThreadEntry, entryId) : null, processedAt: new Date(), reason: scope.reason },
+  );
+  if (n !== 1) throw new AlreadyProcessed();
+  if (entryId && scope.attachmentIds.length) await em.nativeUpdate(Attachment, { id: { $in: scope.attachmentIds }, entry: null }, { entry: ref(ThreadEntry, entryId) });
+  scope.claimed = { ticketId, entryId };
+}
+
+export function domainOf(address: string): string {
+  const m = /@([A-Za-z0-9.-]+)>?\s*$/.exec(address);
+  return m ? m[1]!.toLowerCase() : 'deskql.invalid';
+}
+
+export function newMessageId(domain: string): string {
+  return `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${domain}>`;
+}
+
+/** The mailbox a ticket's mail goes out from: the one it came in through, else its department's, else the first. */
+export async function mailboxForTicket(em: EntityManager, ticket: Ticket): Promise<Mailbox | null> {
+  const first = await em.findOne(InboundEmail, { ticket: ticket.id, mailbox: { $ne: null } }, { orderBy: { id: 'asc' }, fields: ['mailbox'] });
+  if (first?.mailbox) {
+    const box = await em.findOne(Mailbox, first.mailbox.id);
+    if (box) return box;
+  }
+  return (await em.findOne(Mailbox, { department: ticket.department.id }, { orderBy: { id: 'asc' } })) ?? (await em.findOne(Mailbox, { id: { $gt: 0 } }, { orderBy: { id: 'asc' } }));
+}
+
+async function departmentSettings(em: EntityManager, departmentId: number): Promise<{ autoResponse: boolean; responses: boolean; alerts: boolean }> {
+  return (await em.findOne(DepartmentEmailSettings, { department: departmentId })) ?? { autoResponse: true, responses: true, alerts: true };
+}
+
+/**
+ * The short notice to someone who wrote to an archived or deleted ticket, in
+ * the caller's transaction (capped like auto-responses: a loop ends).
+ */
+export async function writeNotice(em: EntityManager, ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
+  const settings = settingsOf.get(em.config);
+  if (settings) await new OutboxWriter(em, settings, null).notice(ticket, to);
+}
+
+class OutboxWriter {
+  private readonly perTicket = new Map<number, { mailbox: Mailbox | null; from: string; thread: string[] }>();
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly settings: OutboxSettings,
+    private readonly scope: InboundScope | null,
+  ) {}
+
+  private async ticketMail(ticket: Ticket) {
+    let m = this.perTicket.get(ticket.id);
+    if (!m) {
+      const mailbox = await mailboxForTicket(this.em, ticket);
+      const department = await this.em.findOneOrFail(Department, ticket.department.id);
+      const address = this.settings.mailFrom ?? mailbox?.address ?? 'deskql@localhost';
+      const from = this.settings.mailFrom ?? `"${oneLine(mailbox?.name ?? department.name).replace(/["\\]/g, '')}" <${address}>`;
+      const rows = await this.em.execute<{ message_id: string }[]>(
+        `select message_id from (
+           select message_id, received_at as at, id from inbound_email where ticket_id = ? and status in ('TICKET', 'MESSAGE')
+           union all
+           select message_id, created_at as at, id from outbound_email where ticket_id = ? and kind in ('RESPONSE', 'AUTO_RESPONSE')
+         ) x order by at desc, id desc limit 20`,
+        [ticket.id, ticket.id],
+      );
+      m = { mailbox, from, thread: rows.map((r) => r.message_id).reverse() };
+      this.perTicket.set(ticket.id, m);
+    }
+    return m;
+  }
+
+  private async values(ticket: Ticket, staffName: string, recipient: { name: string; email: string }, message: string): Promise<EmailValues> {
+    const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
+    const base = await variableValues(ticket, staffName);
+    return { ...base, 'recipient.name': recipient.name, 'recipient.email': recipient.email, message, 'ticket.owner': `${owner.name} <${owner.email}>` };
+  }
+
+  private async write(
+    ticket: Ticket,
+    kind: OutboundEmailKind,
+    recipients: Recipient[],
+    rendered: { subject: string; html: string; text: string },
+    options: { entryId?: number | null; attachmentIds?: number[]; autoSubmitted?: boolean; threaded?: boolean },
+  ): Promise<OutboundEmail> {
+    const mail = await this.ticketMail(ticket);
+    const replyTo = mail.mailbox?.address ?? null;
+    const row = this.em.create(OutboundEmail, {
+      kind,
+      ticket: ref(ticket),
+      entry: options.entryId ? ref(ThreadEntry, options.entryId) : null,
+      messageId: newMessageId(domainOf(replyTo ?? mail.from)),
+      recipients,
+      fromAddress: mail.from,
+      replyTo,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      inReplyTo: options.threaded === false ? null : (mail.thread.at(-1) ?? null),
+      references: options.threaded === false || mail.thread.length === 0 ? null : mail.thread.join(' '),
+      autoSubmitted: options.autoSubmitted ?? false,
+      attachmentIds: options.attachmentIds ?? [],
+      status: this.settings.smtpConfigured ? OutboundEmailStatus.PENDING : OutboundEmailStatus.NOT_CONFIGURED,
+    });
+    if (options.threaded !== false) mail.thread.push(row.messageId);
+    return row;
+  }
+
+  /** The acknowledgement of a new ticket (or a filter's auto-reply as it): not to capped, bouncing or auto-submitting senders. */
+  async autoResponse(ticket: Ticket, entryId: number | null): Promise<void> {
+    if (this.scope?.autoSubmitted) return;
+    if (!(await departmentSettings(this.em, ticket.department.id)).autoResponse) return;
+    const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
+    if (await this.capped(owner.email)) return;
+    const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
+    const department = await this.em.findOneOrFail(Department, ticket.department.id);
+    const template = entry ? { ...(await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE)), body: '%{message}' } : await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE);
+    const rendered = renderEmail(template, await this.values(ticket, department.name, owner, entry?.body ?? ''));
+    const attachments = entry ? (await this.em.find(Attachment, { entry: entry.id }, { orderBy: { id: 'asc' } })).map((a) => a.id) : [];
+    await this.write(ticket, OutboundEmailKind.AUTO_RESPONSE, [{ address: owner.email, name: owner.name, kind: RecipientKind.TO }], rendered, {
+      entryId,
+      attachmentIds: attachments,
+      autoSubmitted: true,
+    });
+  }
+
+  private async capped(address: string): Promise<boolean> {
+    const state = await this.em.findOne(EmailAddressState, { address });
+    if (state?.isBouncing) return true;
+    const [{ n }] = await this.em.execute<[{ n: string | number }]>(
+      `select count(*) as n from outbound_email where kind in ('AUTO_RESPONSE', 'NOTICE') and created_at > now() - interval '1 hour' and recipients @> ?::jsonb`,
+      [JSON.stringify([{ address }])],
+    );
+    return Number(n) >= this.settings.autoResponseMaxPerHour;
+  }
+
+  async notice(ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
+    if (await this.capped(to.address)) return;
+    const department = await this.em.findOneOrFail(Department, ticket.department.id);
+    const rendered = renderEmail(await templateFor(this.em, OutboundEmailKind.NOTICE), await this.values(ticket, department.name, { name: to.name ?? to.address, email: to.address }, ''));
+    await this.write(ticket, OutboundEmailKind.NOTICE, [{ address: to.address, name: to.name, kind: RecipientKind.TO }], rendered, { autoSubmitted: true, threaded: false });
+  }
+
+  /** An agent's RESPONSE: owner (To) and active CCs (Cc) in one message; each active BCC a message of its own. */
+  async response(ticket: Ticket, entryId: number | null, agentId: number | null): Promise<void> {
+    if (entryId === null || !(await departmentSettings(this.em, ticket.department.id)).responses) return;
+    const entry = await this.em.findOneOrFail(ThreadEntry, entryId);
+    const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
+    const collaborators = await this.em.find(Collaborator, { ticket: ticket.id, isActive: true }, { populate: ['user'], orderBy: { id: 'asc' } });
+    const agent = agentId ? await this.em.findOne(Agent, agentId) : null;
+    const template = await templateFor(this.em, OutboundEmailKind.RESPONSE);
+    const rendered = renderEmail(template, await this.values(ticket, agent?.name ?? '', owner, entry.body));
+    const attachmentIds = (await this.em.find(Attachment, { entry: entry.id }, { orderBy: { id: 'asc' } })).map((a) => a.id);
+    const main: Recipient[] = [{ address: owner.email, name: owner.name, kind: RecipientKind.TO }];
+    for (const c of collaborators) {
+      const user = c.user.getEntity();
+      if (c.role === CollaboratorRole.CC && user.email !== owner.email) main.push({ address: user.email, name: user.name, kind: RecipientKind.CC });
+    }
+    await this.write(ticket, OutboundEmailKind.RESPONSE, main, rendered, { entryId, attachmentIds });
+    for (const c of collaborators) {
+      const user = c.user.getEntity();
+      if (c.role !== CollaboratorRole.BCC || main.some((r) => r.address === user.email)) continue;
+      // the same message to one more address; its headers name only the owner and CCs
+      await this.write(ticket, OutboundEmailKind.RESPONSE, [...main.map((r) => ({ ...r })), { address: user.email, name: user.name, kind: RecipientKind.BCC }], rendered, {
+        entryId,
+        attachmentIds,
+        threaded: false,
+      });
+    }
+  }
+
+  async newTicketAlert(ticket: Ticket): Promise<void> {
+    if (ticket.assignee) return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, [ticket.assignee.id], await this.firstEntry(ticket));
+    const rows = await this.em.execute<{ id: number }[]>(
+      `select a.id from agent a where a.is_active and not a.assigned_only and (a.primary_department_id = ? or exists (select 1 from department_access d where d.agent_id = a.id and d.department_id = ?)) order by a.id limit 200`,
+      [ticket.department.id, ticket.department.id],
+    );
+    return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, rows.map((r) => r.id), await this.firstEntry(ticket));
+  }
+
+  private async firstEntry(ticket: Ticket): Promise<number | null> {
+    return (await this.em.findOne(ThreadEntry, { ticket: ticket.id }, { orderBy: { id: 'asc' } }))?.id ?? null;
+  }
+
+  async newMessageAlert(ticket: Ticket, entryId: number | null): Promise<void> {
+    let ids: number[] = [];
+    if (ticket.assignee) ids = [ticket.assignee.id];
+    else if (ticket.team) ids = (await this.em.execute<{ agent_id: number }[]>('select agent_id from team_member where team_id = ? order by agent_id', [ticket.team.id])).map((r) => r.agent_id);
+    if (ids.length) await this.agentAlert(ticket, OutboundEmailKind.NEW_MESSAGE_ALERT, ids, entryId);
+  }
+
+  /** One email per agent, each only to active agents who may see the ticket. */
+  async agentAlert(ticket: Ticket, kind: OutboundEmailKind, agentIds: number[], entryId: number | null): Promise<void> {
+    if (agentIds.length === 0 || !(await departmentSettings(this.em, ticket.department.id)).alerts) return;
+    const snapshot = await snapshotOf(this.em, ticket);
+    const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
+    const template = await templateFor(this.em, kind);
+    const agents = await this.em.find(Agent, { id: { $in: agentIds }, isActive: true }, { orderBy: { id: 'asc' } });
+    for (const agent of agents) {
+      const principal = await loadPrincipal(this.em, { kind: 'agent', agent, tokenId: 0, via: 'session' });
+      if (!canSee(principal, snapshot)) continue;
+      const rendered = renderEmail(template, await this.values(ticket, agent.name, { name: agent.name, email: agent.email }, entry?.body ?? ''));
+      await this.write(ticket, kind, [{ address: agent.email, name: agent.name, kind: RecipientKind.TO }], rendered, { threaded: false });
+    }
+  }
+}
