@@ -9,7 +9,7 @@ export class Migration20261203174258 extends Migration {
 
     this.addSql(`create table "queue_count_full" ("state" varchar(16) not null, "status_id" int not null, "department_id" int not null, "assignee_id" int not null, "team_id" int not null, "is_answered" boolean not null, "priority_id" int not null, "help_topic_id" int not null, "source" varchar(16) not null, "overdue" boolean not null, "n" bigint not null, constraint "queue_count_full_pkey" primary key ("state", "status_id", "department_id", "assignee_id", "team_id", "is_answered", "priority_id", "help_topic_id", "source", "overdue"));`);
 
-    this.addSql(`create index "ticket_overdue_pending_index" on "ticket" ("due_at") where "state" = 'OPEN' and "overdue_notified_for" is distinct from "due_at";`);
+    this.addSql(`create index "ticket_overdue_pending_index" on "ticket" ("due_at", "id") where "state" = 'OPEN' and "overdue_notified_for" is distinct from "due_at";`);
 
     // Exact queue counts (src/modules/queues/queue-counters.ts): every change to a ticket's counted
     // facts appends signed rows to queue_count_delta in the changing transaction itself, whatever
