@@ -15,6 +15,7 @@ import { Team } from '../modules/directory/team.entity';
 import { TicketEvent } from '../modules/events/ticket-event.entity';
 import { TicketFilter, TicketFilterRejection } from '../modules/filters/ticket-filter.entity';
 import { Queue } from '../modules/queues/queue.entity';
+import { QueueCountCore, QueueCountDelta, QueueCountFull } from '../modules/queues/queue-count.entity';
 import { Schedule } from '../modules/sla/schedule.entity';
 import { SlaPlan } from '../modules/sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryRevision } from '../modules/threads/thread-entry.entity';
@@ -50,6 +51,9 @@ export const entities = [
   AttachmentContent,
   CannedResponse,
   Queue,
+  QueueCountCore,
+  QueueCountFull,
+  QueueCountDelta,
   TicketFilter,
   TicketFilterRejection,
   ServerSecret,

@@ -13,6 +13,7 @@ import { startEmail } from '../modules/email/email.server';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
+import { QueueCountCompactor } from '../modules/queues/queue-counters';
 import { RegexPool } from '../modules/filters/regex-pool';
 import type { ContextDeps } from './context';
 import { createApollo } from './graphql';
@@ -67,6 +68,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     services.events = dispatcher;
     services.live = hub;
     await scheduler.reschedule();
+    const counts = new QueueCountCompactor(db.orm, log);
+    counts.start();
     const uploads = new UploadSweeper(db.orm, log, config.uploadTtlMs);
     uploads.start();
     const deps: ContextDeps = { orm: db.orm, config, log, services };
@@ -105,6 +108,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           await guard.stop();
           await ws.close();
           scheduler.stop();
+          await counts.stop();
           uploads.stop();
           await email.stop();
           await dispatcher.stop();

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261203174015 } from './Migration20261203174015';
+import { Migration20261203174258 } from './Migration20261203174258';
 import { Migration20261127055404 } from './Migration20261127055404';
 import { Migration20261127054838 } from './Migration20261127054838';
 import { Migration20261127034812 } from './Migration20261127034812';
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127054838', class: Migration20261127054838 },
   { name: 'Migration20261127055404', class: Migration20261127055404 },
   { name: 'Migration20261203174015', class: Migration20261203174015 },
+  { name: 'Migration20261203174258', class: Migration20261203174258 },
 ];

@@ -5,7 +5,8 @@ import { topLevelError } from '../../common/errors';
 import { decodeGlobalId } from '../../common/global-id';
 import { agentPrincipal, queueByKey, queueMembership, visibleQueues, type QueueView } from '../queues/queue.service';
 import { principalOf, visibility, type Principal } from '../tickets/ticket.policy';
-import { evaluate, toSql, type TicketPredicate, type TicketSnapshot } from '../tickets/ticket-predicate';
+import { countPredicates } from '../queues/queue-counters';
+import { evaluate, type TicketPredicate, type TicketSnapshot } from '../tickets/ticket-predicate';
 import { ticketById } from '../tickets/ticket.query';
 import { Ticket } from '../tickets/ticket.entity';
 import type { EventDispatcher, StreamEvent } from './dispatcher';
@@ -145,12 +146,8 @@ export interface QueueUpdatePayload {
 async function baseline(ctx: Context, members: { view: QueueView; pred: TicketPredicate }[]): Promise<{ counts: number[]; seq: number }> {
   return ctx.em.fork().transactional(
     async (em) => {
-      const counts: number[] = [];
-      for (const m of members) {
-        const params: unknown[] = [];
-        const rows = await em.execute<{ count: number }[]>(`select count(*)::int as count from "ticket" t where ${toSql(m.pred, 't', params)}`, params);
-        counts.push(Number(rows[0]?.count ?? 0));
-      }
+      // Overdue as the events recorded it: a due date passing after this snapshot arrives as an OVERDUE event.
+      const counts = await countPredicates(em, members.map((m) => m.pred), { overdue: 'recorded' });
       const seq = await em.execute<{ max: string | null }[]>('select max(seq) as max from ticket_event');
       return { counts, seq: Number(seq[0]?.max ?? 0) };
     },

@@ -1,4 +1,5 @@
 import { ref } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
 import { memo, type Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { decodeGlobalId } from '../../common/global-id';
@@ -8,9 +9,10 @@ import { cleanName } from '../../common/validate';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { principalOf, visibility, type Principal } from '../tickets/ticket.policy';
-import { P, toSql, type TicketPredicate } from '../tickets/ticket-predicate';
+import { P, type TicketPredicate } from '../tickets/ticket-predicate';
 import { OrderDirection, TicketOrderField } from '../tickets/ticket.type';
 import { criteriaPredicate, validateCriteria, type QueueCriterion } from './queue-criteria';
+import { countPredicates } from './queue-counters';
 import { Queue } from './queue.entity';
 import { SYSTEM_QUEUE_BY_KEY, SYSTEM_QUEUES, type SystemQueue } from './system-queues';
 
@@ -92,13 +94,20 @@ export function queueMembership(view: QueueView, p: AgentPrincipal): TicketPredi
   return P.and(visibility(p), view.predicate(p));
 }
 
-/** The exact count: one statement per queue (a combined FILTER count plans badly). */
+/**
+ * The exact count at the moment of the read, summed over the queue counters
+ * (queue-counters.ts). The counts asked for together (a `queues { count
+ * children { count } }` selection) are read in one statement per counter
+ * table; criteria the counters do not hold are counted on the tickets.
+ * Never cached beyond that batch: a later read sees every later commit.
+ */
 export async function queueCount(ctx: Context, view: QueueView): Promise<number> {
   const p = await agentPrincipal(ctx);
-  const params: unknown[] = [];
-  const where = toSql(queueMembership(view, p), 't', params);
-  const rows = await ctx.em.execute<{ count: number }[]>(`select count(*)::int as count from "ticket" t where ${where}`, params);
-  return Number(rows[0]?.count ?? 0);
+  return countLoader(ctx).load(queueMembership(view, p));
+}
+
+function countLoader(ctx: Context): DataLoader<TicketPredicate, number> {
+  return memo(ctx, countLoader, () => new DataLoader<TicketPredicate, number>((preds) => countPredicates(ctx.em, [...preds]), { cache: false }));
 }
 
 export interface QueueFields {

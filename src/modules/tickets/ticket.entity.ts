@@ -18,6 +18,11 @@ import type { TicketStatus } from './ticket-status.entity';
 @Index({ properties: ['state', 'dueAt'] })
 @Index({ properties: ['createdAt', 'id'] })
 @Index({ properties: ['updatedAt', 'id'] })
+// OPEN tickets not yet counted as overdue, by due date: queue counts add those already due (queue-counters.ts).
+@Index({
+  name: 'ticket_overdue_pending_index',
+  expression: `create index "ticket_overdue_pending_index" on "ticket" ("due_at", "id") where "state" = 'OPEN' and "overdue_notified_for" is distinct from "due_at"`,
+})
 export class Ticket {
   @PrimaryKey({ type: 'integer' })
   id!: number;
