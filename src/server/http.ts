@@ -5,6 +5,7 @@ import type { Context } from '../common/context';
 import { buildContext, type ContextDeps } from './context';
 import { graphiqlAssets, sendGraphiql, wantsGraphiql } from './graphiql';
 import { inboundEmailRoutes } from './inbound-email';
+import { consoleRoutes } from './console/console';
 import { attachmentRoutes } from './uploads';
 
 export interface HttpState {
@@ -69,6 +70,7 @@ export function createHttpApp(apollo: ApolloServer<Context>, deps: ContextDeps, 
 
   app.use('/attachments', attachmentRoutes(deps));
   app.use('/inbound/email', inboundEmailRoutes(deps));
+  app.use('/console', consoleRoutes());
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });

@@ -1,0 +1,128 @@
+// The console's only way to the server: the public GraphQL API over HTTP
+// (fetch) and over graphql-ws, plus POST /attachments for uploads.
+import { createClient } from 'graphql-ws';
+
+const TOKEN_KEY = 'deskql.console.token';
+
+/** The token lives for this tab only (sessionStorage), never in localStorage or a cookie. */
+export const session = {
+  get token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  set(token) {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** A GraphQL error response: `errors` as the API gave them (message and extensions.code). */
+export class ApiError extends Error {
+  constructor(errors, status) {
+    super(errors.map((e) => e.message).join('; '));
+    this.errors = errors;
+    this.status = status;
+    this.code = errors[0]?.extensions?.code ?? 'INTERNAL_SERVER_ERROR';
+  }
+}
+
+const listeners = { unauthenticated: new Set(), connection: new Set() };
+export function on(kind, fn) {
+  listeners[kind].add(fn);
+  return () => listeners[kind].delete(fn);
+}
+const emit = (kind, value) => listeners[kind].forEach((fn) => fn(value));
+
+/** Runs one operation over HTTP. Resolves to `data`; rejects with ApiError on top-level errors. */
+export async function gql(query, variables = {}) {
+  const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  let res;
+  try {
+    res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  } catch {
+    throw new ApiError([{ message: 'The server cannot be reached', extensions: { code: 'NETWORK' } }], 0);
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError([{ message: `The server answered ${res.status}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } }], res.status);
+  }
+  if (body.errors?.length) {
+    const error = new ApiError(body.errors, res.status);
+    if (error.code === 'UNAUTHENTICATED') emit('unauthenticated', error);
+    // Field-level FORBIDDEN errors leave the rest of the data usable.
+    if (!body.data || body.errors.some((e) => e.extensions?.code !== 'FORBIDDEN')) throw error;
+  }
+  return body.data;
+}
+
+/** Uploads one file (multipart, field `file`); resolves to { id, filename, contentType, size }. */
+export async function upload(file) {
+  const form = new FormData();
+  form.append('file', file);
+  const res = await fetch('/attachments', { method: 'POST', headers: { authorization: `Bearer ${session.token}` }, body: form });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(body.errors ?? [{ message: `Upload failed (${res.status})`, extensions: { code: 'BAD_REQUEST' } }], res.status);
+  return body;
+}
+
+// ---- graphql-ws --------------------------------------------------------------------
+
+let client = null;
+let wasConnected = false;
+let state = 'idle';
+const setState = (next, detail) => {
+  state = next;
+  emit('connection', { state, detail, resumed: next === 'connected' && wasConnected });
+  if (next === 'connected') wasConnected = true;
+};
+export const connectionState = () => state;
+
+/** One socket per tab; graphql-ws reconnects on its own (forever, with backoff). */
+function socket() {
+  if (client) return client;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+  client = createClient({
+    url,
+    lazy: false,
+    keepAlive: 10_000,
+    retryAttempts: Infinity,
+    shouldRetry: () => true,
+    retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(500 * 2 ** retries, 5_000) + Math.random() * 300)),
+    connectionParams: () => ({ authorization: `Bearer ${session.token}` }),
+    on: {
+      connecting: () => setState(wasConnected ? 'reconnecting' : 'connecting'),
+      connected: () => setState('connected'),
+      closed: (event) => {
+        if (client) setState('lost', event?.code);
+      },
+      error: () => setState('lost'),
+    },
+  });
+  return client;
+}
+
+/** Subscribes; returns the function that stops it. `onError` gets the API's errors (or a close event). */
+export function subscribe(query, variables, onNext, onError = () => {}) {
+  return socket().subscribe(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors?.length) onError(new ApiError(result.errors, 0));
+        if (result.data) onNext(result.data);
+      },
+      error: (error) => onError(Array.isArray(error) ? new ApiError(error, 0) : error),
+      complete: () => {},
+    },
+  );
+}
+
+/** Drops the socket (log out): no reconnect. */
+export function closeSocket() {
+  const c = client;
+  client = null;
+  wasConnected = false;
+  state = 'idle';
+  c?.dispose();
+}
