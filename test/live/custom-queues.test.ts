@@ -18,7 +18,8 @@ import {
 } from '../__generated__/graphql';
 import { Queue } from '../../src/modules/queues/queue.entity';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
-import { collect } from '../support/subscriptions';
+import { collect, type Probe } from '../support/subscriptions';
+import { openTicket, renameTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // Custom queues through the API (SPEC §8): saved criteria, personal or shared
@@ -426,21 +427,29 @@ describe('queueUpdates on a custom queue', () => {
   it('reports ENTERED, CHANGED and LEFT with counts equal to a fresh Queue.count', async () => {
     const { queue } = await createQueue(w.agents.full.token, { name: 'Live hot', criteria: hot('High') });
     const id = queue!.id;
+    const hotTicket = async (subject: string) =>
+      (await openTicket(t, w.agents.full.token, { subject, owner: { email: w.users.owner.email }, priorityId: w.priorities.High!, departmentId: w.supportId })).ticket!.id;
+    // The barrier: renaming a marker ticket that stays in the queue (one CHANGED, the count unchanged).
+    const marker = await hotTicket('Live hot marker');
     const sub = collect(t.ws({ authorization: `Bearer ${w.agents.full.token}` }), CustomQueueUpdatesDocument, { queueIds: [id] });
-    await sub.settle(200);
     type Update = (typeof sub.items)[number]['queueUpdates'];
-    let seen = 0;
+    const renamed: Probe<(typeof sub.items)[number]> = async () => {
+      await renameTicket(t, w.agents.full.token, marker);
+      return (i) => i.queueUpdates.ticket?.id === marker;
+    };
+    // live: it hears a hot ticket opened
+    let seen = await sub.live(async () => {
+      const opened = await hotTicket('Live hot warm-up');
+      return (i) => i.queueUpdates.ticket?.id === opened;
+    });
     const step = async (action: () => Promise<unknown>, change: string | null, ticketId?: () => string) => {
       await action();
+      const batch = (await sub.before(seen, renamed)).map((i) => i.queueUpdates);
+      seen = sub.items.length;
       if (change === null) {
-        await sub.settle(300);
-        expect(sub.items.length).toBe(seen);
+        expect(batch).toEqual([]);
         return;
       }
-      await sub.until((items) => items.length > seen);
-      await sub.settle(100);
-      const batch = sub.items.slice(seen).map((i) => i.queueUpdates);
-      seen = sub.items.length;
       expect(batch.map((u: Update) => [u.change, u.queue.id, u.ticket?.id])).toEqual([[change, id, ticketId!()]]);
       const fresh = await t.gql(CustomQueueByIdDocument, { id }, { token: w.agents.full.token });
       expect(batch[0]!.count).toBe(fresh.data!.queue!.count);
@@ -456,10 +465,10 @@ describe('queueUpdates on a custom queue', () => {
       );
       ticketId = res.data!.openTicket.ticket!.id;
     }, 'ENTERED', () => ticketId);
-    expect(sub.items.at(-1)!.queueUpdates.count).toBe(start + 1);
+    expect(sub.items.at(seen - 2)!.queueUpdates).toMatchObject({ change: 'ENTERED', count: start + 1 });
     await step(() => t.gql(UpdateTicketDocument, { input: { ticketId, subject: 'Live hot one, renamed' } }, { token: w.agents.full.token }), 'CHANGED', () => ticketId);
     await step(() => t.gql(ReplyDocument, { input: { ticketId, body: 'Answered' } }, { token: w.agents.full.token }), 'LEFT', () => ticketId);
-    expect(sub.items.at(-1)!.queueUpdates.count).toBe(start);
+    expect(sub.items.at(seen - 2)!.queueUpdates).toMatchObject({ change: 'LEFT', count: start });
     // a ticket that never meets the criteria is not reported
     await step(
       () => t.gql(OpenTicketDocument, { input: { subject: 'Live cold', body: 'x', owner: { email: w.users.owner.email }, priorityId: w.priorities.Low!, departmentId: w.supportId } }, { token: w.agents.full.token }),

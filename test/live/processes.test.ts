@@ -196,13 +196,17 @@ describe.runIf(process.env.DATABASE_URL)('two server processes on one PostgreSQL
       await events.until(() => about(ticketId).events.length > 0, 20_000);
       await queues.until(() => about(ticketId).queues.some((u) => u.queue.key === 'open'), 20_000);
       const latency = Date.now() - started;
-      await queues.settle(300);
+      const openNow = await countOf('open');
+      // nothing else about it arrives before a later ticket's payloads (delivery is ordered)
+      const barrier = await openTicket(a.url, token, 'Barrier');
+      await events.until(() => about(barrier).events.length > 0, 20_000);
+      await queues.until(() => about(barrier).queues.length > 0, 20_000);
 
       const mine = about(ticketId);
       const open = mine.queues.filter((u) => u.queue.key === 'open');
       expect(open.map((u) => u.change)).toEqual(['ENTERED']);
       expect(open[0]!.count).toBe(openBefore + 1);
-      expect(open[0]!.count).toBe(await countOf('open'));
+      expect(open[0]!.count).toBe(openNow);
       expect(mine.queues.map((u) => `${u.queue.key} ${u.change}`).sort()).toEqual(['open ENTERED', 'open.unanswered ENTERED', 'unassigned ENTERED']);
       expect(mine.events.map((e) => e.kind)).toEqual(['CREATED']);
       expect(queues.errors).toEqual([]);
@@ -290,12 +294,13 @@ describe('a server process killed while events flow', () => {
       clients.push(c2);
       const resumed = collect(c2, EventStreamDocument, { after: live.items.at(-1)!.ticketEvents.cursor });
       const resumedEarly = collect(c2, EventStreamDocument, { after: early.items.at(-1)!.ticketEvents.cursor });
-      await resumed.settle(300);
-      // A sentinel written after the restart: once it arrives, everything committed before it has too
-      // (the stream is in seq order), so the comparison below is not a race.
-      const sentinel = await openTicket(second.url, token2, 'Sentinel');
-      for (const sub of [resumed, resumedEarly]) await sub.until((items) => items.some((e) => e.ticketEvents.node.ticket?.id === sentinel), 15_000);
-      await resumed.settle(500); // nothing else (no duplicates) arrives
+      // Sentinels written after the restart: once one arrives, everything committed before it has too
+      // (the stream is in seq order), so the comparison below is not a race. The second is the
+      // barrier for "nothing else (no duplicate) arrives" after the first.
+      for (const subject of ['Sentinel', 'Sentinel 2']) {
+        const sentinel = await openTicket(second.url, token2, subject);
+        for (const sub of [resumed, resumedEarly]) await sub.until((items) => items.some((e) => e.ticketEvents.node.ticket?.id === sentinel), 15_000);
+      }
       expect(resumed.errors).toEqual([]);
       expect(resumedEarly.errors).toEqual([]);
       const after = seen(resumed.items);

@@ -13,8 +13,9 @@ import {
   TransferDocument,
   UpdateTicketDocument,
 } from '../__generated__/graphql';
-import { foregroundSql, startTestServer, type TestServer } from '../support/server';
-import { collect } from '../support/subscriptions';
+import { foregroundSql, startTestServer, wsResult, type TestServer } from '../support/server';
+import { allLive, collect, type Probe } from '../support/subscriptions';
+import { openTicket, renameTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // Live queues through real graphql-ws clients: every pushed count must equal
@@ -28,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-type Update = { queueUpdates: { change: string; count: number; queue: { id: string; key: string | null }; ticket: { id: string } | null } };
+type Update = { queueUpdates: { change: string; count: number; queue: { id: string; key: string | null }; ticket: { id: string; subject: string } | null } };
 
 async function freshCounts(token: string): Promise<Map<string, number>> {
   const res = await t.gql(QueuesDocument, {}, { token });
@@ -43,20 +44,40 @@ async function freshCounts(token: string): Promise<Map<string, number>> {
 /** The changes one step produced, as `key change`, sorted. */
 const changes = (updates: Update[]) => updates.map((u) => `${u.queueUpdates.queue.key} ${u.queueUpdates.change}`).sort();
 
+/** A Support ticket opened by `token` (Fiona by default). */
+const supportTicket = async (subject: string, token = w.agents.full.token) => (await openTicket(t, token, { subject, owner: { email: w.users.owner.email } })).ticket!.id;
+
+/** Renames a ticket (a barrier: CHANGED in each queue it is in, counts unchanged) and picks out those payloads. */
+const renamed =
+  (token: string, ticketId: string): Probe<Update> =>
+  async () => {
+    const { subject } = await renameTicket(t, token, ticketId);
+    return (u) => u.queueUpdates.ticket?.subject === subject;
+  };
+
+/** Opens a Support ticket (a change that enters open, open.unanswered and unassigned) and picks out its payloads. */
+const opening =
+  (subject: string): Probe<Update> =>
+  async () => {
+    const id = await supportTicket(subject);
+    return (u) => u.queueUpdates.ticket?.id === id;
+  };
+
 describe('queueUpdates', () => {
   it('reports ENTERED/LEFT/CHANGED for each lifecycle step, with counts equal to a fresh Queue.count', async () => {
     const agent = t.ws({ authorization: `Bearer ${w.agents.full.token}` });
     const outsider = t.ws({ authorization: `Bearer ${w.agents.other.token}` });
+    // Each subscriber's barrier: renaming a marker ticket only it can see (open, open.unanswered, unassigned: three payloads).
+    const marker = await supportTicket('Support marker');
+    const salesMarker = (await openTicket(t, w.agents.other.token, { subject: 'Sales marker', owner: { email: w.users.owner.email }, departmentId: w.salesId })).ticket!.id;
     const sub = collect(agent, QueueUpdatesDocument, {});
     const silent = collect(outsider, QueueUpdatesDocument, {});
-    await sub.settle(200);
+    let seen = await sub.live(renamed(w.agents.full.token, marker), 3);
+    const silentFrom = await silent.live(renamed(w.agents.other.token, salesMarker), 3);
 
-    let seen = 0;
     const step = async (action: () => Promise<unknown>, expected: string[]) => {
       await action();
-      await sub.until((items) => changes(items.slice(seen) as Update[]).length >= expected.length);
-      await sub.settle(150);
-      const batch = sub.items.slice(seen) as Update[];
+      const batch = await sub.before(seen, renamed(w.agents.full.token, marker), 3);
       seen = sub.items.length;
       expect(changes(batch)).toEqual([...expected].sort());
       const fresh = await freshCounts(w.agents.full.token);
@@ -109,29 +130,38 @@ describe('queueUpdates', () => {
     ]);
 
     // The Sales agent saw none of it.
-    expect(silent.items).toEqual([]);
+    expect(await silent.before(silentFrom, renamed(w.agents.other.token, salesMarker), 3)).toEqual([]);
     expect(silent.errors).toEqual([]);
     sub.stop();
     silent.stop();
   });
 
   it('sends LEFT without the ticket, then nothing more, when the viewer loses sight of it', async () => {
-    const res = await t.gql(OpenTicketDocument, { input: { subject: 'Moving away', body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-    const ticketId = res.data!.openTicket.ticket!.id;
+    const ticketId = await supportTicket('Moving away');
     const agent = t.ws({ authorization: `Bearer ${w.agents.replyOnly.token}` });
     const sub = collect(agent, QueueUpdatesDocument, {});
     const watch = collect(agent, TicketUpdatesDocument, { ticketId });
-    await sub.settle(200);
+    // Both live: renames of the ticket itself reach both while Support can see it.
+    let version = 0;
+    await watch.live(async () => {
+      const renamedTo = await renameTicket(t, w.agents.full.token, ticketId);
+      version = renamedTo.version;
+      return (u) => u.ticketUpdates.ticket.version === renamedTo.version;
+    });
+    const seen = await sub.live(async () => {
+      const probe = await renamed(w.agents.full.token, ticketId)();
+      version += 1;
+      return probe;
+    }, 3);
     await t.gql(TransferDocument, { input: { ticketId, departmentId: w.salesId } }, { token: w.agents.full.token });
-    await sub.until((items) => items.length >= 3);
-    await sub.settle(150);
-    expect(changes(sub.items as Update[])).toEqual(['open LEFT', 'open.unanswered LEFT', 'unassigned LEFT']);
-    expect(sub.items.every((u) => (u as Update).queueUpdates.ticket === null)).toBe(true);
+    // the ticket stream ends, with nothing about the transfer
     await watch.done;
-    expect(watch.items).toEqual([]);
-    // later changes to it reach nobody in Support
+    expect(watch.items.filter((u) => u.ticketUpdates.ticket.version > version)).toEqual([]);
+    // later changes to it reach nobody in Support: a Support ticket opened after them is the barrier
     await t.gql(ReplyDocument, { input: { ticketId, body: 'Sales here' } }, { token: w.agents.other.token });
-    expect((await sub.settle(300)).length).toBe(3);
+    const left = await sub.before(seen, opening('After the move'), 3);
+    expect(changes(left)).toEqual(['open LEFT', 'open.unanswered LEFT', 'unassigned LEFT']);
+    expect(left.every((u) => u.queueUpdates.ticket === null)).toBe(true);
     sub.stop();
   });
 
@@ -139,9 +169,14 @@ describe('queueUpdates', () => {
     const agent = t.ws({ authorization: `Bearer ${w.agents.full.token}` });
     const sub = collect(agent, QueueUpdatesDocument, { queueIds: ['UXVldWU6OTk5'] });
     await sub.done;
-    expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
-    const ok = collect(agent, QueueUpdatesDocument, { queueIds: [(await freshCountsKey('closed'))] });
-    await ok.settle(100);
+    expect(sub.errors).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
+    // a queue it can see is accepted: the subscription hears a ticket closing
+    const ok = collect(agent, QueueUpdatesDocument, { queueIds: [await freshCountsKey('closed')] });
+    await ok.live(async () => {
+      const id = await supportTicket('Closing');
+      await t.gql(SetStatusDocument, { input: { ticketIds: [id], statusId: w.statuses.Resolved! } }, { token: w.agents.full.token });
+      return (u) => u.queueUpdates.ticket?.id === id;
+    });
     expect(ok.errors).toEqual([]);
     ok.stop();
   });
@@ -157,23 +192,26 @@ describe('ticketEvents', () => {
   it('replays from a cursor exactly once, in order, then continues live', async () => {
     const agent = t.ws({ authorization: `Bearer ${w.agents.full.token}` });
     const first = collect(agent, EventStreamDocument, {});
-    await first.settle(100);
-    const a = await t.gql(OpenTicketDocument, { input: { subject: 'Stream A', body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-    await first.until((items) => items.length >= 1);
-    const cursor = first.items[0]!.ticketEvents.cursor;
+    type Edge = (typeof first.items)[number];
+    const about = (id: string) => (e: Edge) => e.ticketEvents.node.ticket?.id === id;
+    let ticketId = '';
+    await first.live(async () => {
+      ticketId = await supportTicket('Stream A');
+      return about(ticketId);
+    });
+    const cursor = first.items.find(about(ticketId))!.ticketEvents.cursor;
     first.stop();
 
     // missed while disconnected
-    const ticketId = a.data!.openTicket.ticket!.id;
     await t.gql(ReplyDocument, { input: { ticketId, body: 'one' } }, { token: w.agents.full.token });
     await t.gql(ReplyDocument, { input: { ticketId, body: 'two' } }, { token: w.agents.full.token });
     const resumed = collect(agent, EventStreamDocument, { after: cursor });
     await resumed.until((items) => items.length >= 2);
     await t.gql(ReplyDocument, { input: { ticketId, body: 'three' } }, { token: w.agents.full.token });
-    await resumed.until((items) => items.length >= 3);
-    await resumed.settle(200);
-    expect(resumed.items.map((e) => e.ticketEvents.node.kind)).toEqual(['RESPONSE', 'RESPONSE', 'RESPONSE']);
-    const cursors = resumed.items.map((e) => e.ticketEvents.cursor);
+    // then nothing else (no duplicate) before a later ticket's event
+    const received = await resumed.before(0, async () => about(await supportTicket('Stream barrier')));
+    expect(received.map((e) => e.ticketEvents.node.kind)).toEqual(['RESPONSE', 'RESPONSE', 'RESPONSE']);
+    const cursors = received.map((e) => e.ticketEvents.cursor);
     expect(new Set(cursors).size).toBe(3);
     resumed.stop();
   });
@@ -182,7 +220,7 @@ describe('ticketEvents', () => {
     const agent = t.ws({ authorization: `Bearer ${w.agents.full.token}` });
     const sub = collect(agent, EventStreamDocument, { after: 'garbage' });
     await sub.done;
-    expect(JSON.stringify(sub.errors)).toContain('BAD_USER_INPUT');
+    expect(sub.errors).toMatchObject([{ extensions: { code: 'BAD_USER_INPUT' } }]);
   });
 
   it('emits OVERDUE at the due time, with no batch job, and moves the ticket into open.overdue', async () => {
@@ -191,10 +229,16 @@ describe('ticketEvents', () => {
     const overdueId = await freshCountsKey('open.overdue');
     const agent = t.ws({ authorization: `Bearer ${w.agents.full.token}` });
     const sub = collect(agent, QueueUpdatesDocument, { queueIds: [overdueId] });
-    await sub.settle(100);
+    // live: it hears a ticket made overdue by hand
+    const seen = await sub.live(async () => {
+      const id = await supportTicket('Already due');
+      await t.gql(UpdateTicketDocument, { input: { ticketId: id, dueAt: new Date(Date.now() - 1000).toISOString() } }, { token: w.agents.full.token });
+      return (u) => u.queueUpdates.ticket?.id === id;
+    });
     const due = new Date(Date.now() + 1200);
     await t.gql(UpdateTicketDocument, { input: { ticketId, dueAt: due.toISOString() } }, { token: w.agents.full.token });
-    const [update] = await sub.until((items) => items.length >= 1, 5000);
+    const isDue = (u: (typeof sub.items)[number]) => u.queueUpdates.ticket?.id === ticketId;
+    const update = (await sub.until((items) => items.slice(seen).some(isDue), 5000)).slice(seen).find(isDue);
     expect(Date.now()).toBeGreaterThanOrEqual(due.getTime());
     expect(update!.queueUpdates).toMatchObject({ change: 'ENTERED', ticket: { id: ticketId } });
     const fresh = await t.gql(QueueCountDocument, { id: overdueId }, { token: w.agents.full.token });
@@ -209,16 +253,11 @@ describe('fan-out cost', () => {
       const clients = Array.from({ length: subscribers }, () => t.ws({ authorization: `Bearer ${w.agents.full.token}` }));
       const subs = clients.map((c) => collect(c, QueueUpdatesDocument, {}));
       // warm up until every subscription is live (graphql-ws does not say when it is)
-      for (let i = 0; !subs.every((s) => s.items.length > 0); i++) {
-        await t.gql(OpenTicketDocument, { input: { subject: `Warm-up ${i}`, body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-        await subs[0]!.settle(300);
-      }
-      await subs[0]!.settle(300);
-      const seen = subs.map((s) => s.items.length);
+      await allLive(subs, opening('Warm-up'), 3);
+      // all of the event is sent (its SQL run) once every subscriber has its three payloads
       const sql = await t.sqlDuring(async () => {
-        await t.gql(OpenTicketDocument, { input: { subject: `Fan-out ${subscribers}`, body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-        await Promise.all(subs.map((s, i) => s.until((items) => items.length >= seen[i]! + 3)));
-        await subs[0]!.settle(200);
+        const id = await supportTicket(`Fan-out ${subscribers}`);
+        await Promise.all(subs.map((s) => s.until((items) => items.filter((u) => u.queueUpdates.ticket?.id === id).length >= 3)));
       });
       subs.forEach((s) => s.stop());
       expect(subs.every((s) => s.items.every((u) => u.queueUpdates.ticket !== null))).toBe(true);
@@ -237,18 +276,36 @@ describe('limits', () => {
       const token = await small.adminToken();
       const client = small.ws({ authorization: `Bearer ${token}` });
       const subs = Array.from({ length: 1000 }, () => collect(client, EventStreamDocument, {}));
-      const refusedNow = () => subs.filter((s) => JSON.stringify(s.errors).includes('RATE_LIMITED'));
-      for (let waited = 0; refusedNow().length < 950 && waited < 30_000; waited += 100) await subs[0]!.settle(100);
-      await subs[0]!.settle(300);
-      expect(refusedNow().length).toBe(950);
-      // the 50 accepted ones still work on the same socket
-      await small.gql('mutation { openTicket(input: { subject: "After the flood", body: "x", owner: { email: "f@customer.test" } }) { ticket { id } } }', {}, { token });
-      const accepted = subs.filter((s) => s.errors.length === 0);
-      await Promise.all(accepted.map((s) => s.until((items) => items.length >= 1, 20_000)));
+      const refused = (s: (typeof subs)[number]) => s.errors.some((e) => (e as { extensions?: { code?: unknown } }).extensions?.code === 'RATE_LIMITED');
+      const heard = (s: (typeof subs)[number]) => s.items.length > 0;
+      await expect.poll(() => subs.filter(refused).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(950);
+      // the accepted ones still work on the same socket: every subscription is refused or hears a
+      // ticket opened after the flood (a barrier), and exactly 50 hear it
+      // (tickets until then: an accepted subscription still being set up misses the first)
+      for (const deadline = Date.now() + 30_000; subs.some((s) => !refused(s) && !heard(s)); ) {
+        if (Date.now() > deadline) throw new Error('some accepted subscriptions never heard a ticket');
+        await small.gql('mutation { openTicket(input: { subject: "After the flood", body: "x", owner: { email: "f@customer.test" } }) { ticket { id } } }', {}, { token });
+        await expect.poll(() => subs.every((s) => refused(s) || heard(s)), { timeout: 1_000 }).toBe(true).catch(() => undefined);
+      }
+      expect(subs.filter(refused).length).toBe(950);
+      expect(subs.filter(heard).length).toBe(50);
+      expect(subs.filter((s) => refused(s) && heard(s))).toEqual([]);
       subs.forEach((s) => s.stop());
-      await subs[0]!.settle(200);
+      // once the server has handled the stops, an operation on the socket is accepted again
+      await expect
+        .poll(async () => ((await wsResult(client, '{ viewer { id } }')).errors ?? []).map((e) => e.extensions?.code), { timeout: 10_000 })
+        .toEqual([]);
+      // the slots are free again: a new subscription is accepted and hears the next ticket
       const again = collect(client, EventStreamDocument, {});
-      await again.settle(300);
+      await again.live(async () => {
+        const res = await small.gql<{ openTicket: { ticket: { id: string } } }, unknown>(
+          'mutation { openTicket(input: { subject: "Again", body: "x", owner: { email: "f@customer.test" } }) { ticket { id } } }',
+          {},
+          { token },
+        );
+        const id = res.data!.openTicket.ticket.id;
+        return (e) => e.ticketEvents.node.ticket?.id === id;
+      });
       expect(again.errors).toEqual([]);
       again.stop();
       expect((await fetch(small.url.replace('/graphql', '/healthz'))).status).toBe(200);
