@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Context } from '../common/context';
 import type { Logger } from '../common/logger';
 import { formatError } from './errors';
+import { checkCost, type QueryCost } from './query-cost';
 
 export const MAX_TOKENS = 5000;
 
@@ -23,7 +24,9 @@ export function tagLimitError(formatted: GraphQLFormattedError, error: unknown):
 
 /**
  * Query limits (NOTES-PERF-SECURITY.md: graphql-armor defaults, GitLab's and
- * Shopify's limits). Introspection is exempt so GraphiQL works. A rejected
+ * Shopify's limits): depth, aliases, directives. The query cost is not a
+ * validation rule (it needs the variables): `queryCostPlugin` on HTTP, the
+ * same `checkCost` in ws.ts. Introspection is exempt so GraphiQL works. A rejected
  * query gets the code QUERY_TOO_COMPLEX. Used by HTTP and WebSocket alike.
  */
 export function queryLimits(config: Config): { validationRules: ValidationRule[]; plugins: ApolloServerPlugin[] } {
@@ -35,7 +38,8 @@ export function queryLimits(config: Config): { validationRules: ValidationRule[]
   const common = { onReject: [report], propagateOnRejection: false, exposeLimits: !config.production };
   const { validationRules, plugins } = new ApolloArmor({
     maxDepth: { ...common, n: 12, ignoreIntrospection: true, flattenFragments: true },
-    costLimit: { ...common, maxCost: 5000, ignoreIntrospection: true },
+    // The cost is ours (query-cost.ts): it knows connections and reads `first` from variables too.
+    costLimit: { enabled: false },
     maxAliases: { ...common, n: 15 },
     maxDirectives: { ...common, n: 50 },
     // Apollo's own parser limit (parseOptions.maxTokens) replaces armor's token plugin, which turns parse errors into 500s.
@@ -44,6 +48,30 @@ export function queryLimits(config: Config): { validationRules: ValidationRule[]
   }).protect();
   return { validationRules, plugins };
 }
+
+/**
+ * The query cost (query-cost.ts) of every HTTP operation, checked once the
+ * operation is resolved and before it executes, and reported in every
+ * response as `extensions.cost: { requested, limit }`. Over the limit the
+ * request is refused with QUERY_TOO_COMPLEX and the computed cost.
+ */
+const queryCostPlugin: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    let cost: QueryCost | null = null;
+    return {
+      async didResolveOperation({ schema, document, operationName, request }) {
+        const checked = checkCost(schema, document, request.variables, operationName, true);
+        cost = checked.cost;
+        if (checked.error) throw checked.error;
+      },
+      async willSendResponse({ response }) {
+        if (cost && response.body.kind === 'single') {
+          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, cost };
+        }
+      },
+    };
+  },
+};
 
 /**
  * GraphQL-over-HTTP: a client that accepts only `application/json` SHOULD get
@@ -88,7 +116,7 @@ export function createApollo(schema: GraphQLSchema, config: Config, log: Logger,
     // main.ts owns SIGTERM: it drains WebSockets, then Apollo, then the database.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), legacyJsonStatus, ...(limits.plugins as ApolloServerPlugin<Context>[]), ...plugins],
+    plugins: [ApolloServerPluginLandingPageDisabled(), legacyJsonStatus, queryCostPlugin, ...(limits.plugins as ApolloServerPlugin<Context>[]), ...plugins],
     logger: {
       debug: (m) => log.debug(m),
       info: (m) => log.info(m),

@@ -6,6 +6,7 @@ import { authenticate } from '../modules/auth/auth.service';
 import { buildContext, type ContextDeps } from './context';
 import { formatError } from './errors';
 import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
+import { checkCost } from './query-cost';
 import type { SocketAccessGuard } from './ws-access';
 
 /** Close codes: graphql-ws clients stop retrying on 4401 and retry on 4403 and 1001. */
@@ -104,6 +105,8 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
             ),
           );
         }
+        const { error: tooCostly } = checkCost(schema, document, payload.variables, payload.operationName);
+        if (tooCostly) return refuse([tooCostly]);
         let contextValue;
         try {
           contextValue = await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
