@@ -34,13 +34,14 @@ describe('overdue counts', () => {
     const before = { admin: await overdueCount(w.agents.admin.token), agent: await overdueCount(w.agents.full.token) };
     const sub = collect(t.ws({ authorization: `Bearer ${w.agents.full.token}` }), QueueUpdatesDocument, { queueIds: [overdueId] });
     // changes the subscriber must see prove the subscription is live (graphql-ws does not say when it is)
-    for (let i = 0; sub.items.length === 0; i++) {
-      const warm = await open(`Warm-up ${i}`);
+    let pokes = 0;
+    await sub.live(async () => {
+      const warm = await open(`Warm-up ${pokes++}`);
       await t.gql(UpdateTicketDocument, { input: { ticketId: warm, dueAt: new Date(Date.now() - 60_000).toISOString() } }, { token: w.agents.full.token });
       before.admin += 1;
       before.agent += 1;
-      await sub.settle(300);
-    }
+      return (u) => u.queueUpdates.ticket?.id === warm;
+    });
     expect(await overdueCount(w.agents.full.token)).toBe(before.agent);
 
     const due = new Date(Date.now() + 1500);
