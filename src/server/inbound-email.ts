@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import { GraphQLError } from 'graphql';
 import { decodeIdOf, toGlobalId } from '../common/global-id';
 import { InboundDoor } from '../modules/email/email.entity';
 import { InboundMail } from '../modules/email/inbound.service';
@@ -20,7 +21,14 @@ export function inboundEmailRoutes(deps: ContextDeps): Router {
   const mail = new InboundMail(deps);
   router.post('/', express.raw({ type: () => true, limit: deps.config.maxEmailBytes }), async (req, res, next) => {
     try {
-      const ctx = await buildContext(deps, req.headers.authorization, req.socket.remoteAddress ?? 'unknown');
+      let ctx: Awaited<ReturnType<typeof buildContext>>;
+      try {
+        ctx = await buildContext(deps, req.headers.authorization, req.socket.remoteAddress ?? 'unknown');
+      } catch (error) {
+        // A malformed, unknown or expired key is the client's problem (401), not an internal error.
+        if (error instanceof GraphQLError && error.extensions['code'] === 'UNAUTHENTICATED') return void res.status(401).json(problem('UNAUTHENTICATED', error.message));
+        throw error;
+      }
       if (!ctx.viewer) return void res.status(401).json(problem('UNAUTHENTICATED', 'An administrator API key is required'));
       if (ctx.viewer.kind !== 'agent' || !ctx.viewer.agent.isAdmin || ctx.viewer.via !== 'apiKey') {
         return void res.status(403).json(problem('FORBIDDEN', 'Only an administrator API key may deliver mail'));

@@ -169,6 +169,12 @@ describe('the pipe door', () => {
     const raw = await compose({ from: 'x@customer.test', to: 'support@desk.test', subject: 'x', text: 'x' });
     const before = await t.em().count(InboundEmail, {});
     expect((await postRaw(t, null, raw)).status).toBe(401);
+    // A malformed or unknown key is refused as such (it was an internal error once).
+    for (const authorization of ['Bearer ', 'Basic abc', 'Bearer dqs_not-a-real-key']) {
+      const res = await fetch(t.url.replace(/\/graphql$/, '/inbound/email'), { method: 'POST', headers: { 'content-type': 'message/rfc822', authorization }, body: raw });
+      expect(res.status, authorization).toBe(401);
+      expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
+    }
     expect((await postRaw(t, w.agents.admin.token, raw)).status).toBe(403);
     expect((await postRaw(t, w.agents.full.token, raw)).status).toBe(403);
     expect((await postRaw(t, key, raw, 'text/plain')).status).toBe(415);
