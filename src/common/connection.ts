@@ -32,7 +32,17 @@ export class PageArgs {
 export interface ConnectionShape<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** Counted only when read: the resolver reads this property only when `totalCount` is selected. */
+  readonly totalCount: number | Promise<number>;
+}
+
+/**
+ * A connection whose `totalCount` runs `count` on first read (once), so a
+ * page without `totalCount` in its selection sends no count statement.
+ */
+export function withLazyTotal<T>(page: Omit<ConnectionShape<T>, 'totalCount'>, count: () => Promise<number>): ConnectionShape<T> {
+  let total: Promise<number> | undefined;
+  return Object.defineProperty(page, 'totalCount', { enumerable: true, get: () => (total ??= count()) }) as ConnectionShape<T>;
 }
 
 /** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
@@ -89,7 +99,7 @@ export function checkCursor(after: string | null | undefined, keys: number): str
 
 /**
  * One keyset page of entities (never OFFSET), ordered by `orderBy` with the
- * primary key last so the order is total.
+ * primary key last so the order is total; the count only when selected.
  */
 export async function keysetPage<T extends { id: number | string }>(
   em: EntityManager,
@@ -105,17 +115,19 @@ export async function keysetPage<T extends { id: number | string }>(
     first,
     ...(after ? { after } : {}),
     orderBy: order,
-    includeCount: true,
+    includeCount: false,
   } as never);
   const items = cursor.items as T[];
-  return {
-    edges: items.map((node) => ({ cursor: cursor.from(node as never), node })),
-    pageInfo: {
-      hasNextPage: cursor.hasNextPage,
-      hasPreviousPage: Boolean(after),
-      startCursor: cursor.startCursor,
-      endCursor: cursor.endCursor,
+  return withLazyTotal(
+    {
+      edges: items.map((node) => ({ cursor: cursor.from(node as never), node })),
+      pageInfo: {
+        hasNextPage: cursor.hasNextPage,
+        hasPreviousPage: Boolean(after),
+        startCursor: cursor.startCursor,
+        endCursor: cursor.endCursor,
+      },
     },
-    totalCount: cursor.totalCount as number,
-  };
+    () => em.count(entity, where),
+  );
 }

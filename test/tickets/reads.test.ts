@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddCollaboratorsDocument, AssignDocument, OpenTicketDocument, QueuePageDocument, UpdateTicketDocument } from '../__generated__/graphql';
+import { Agent } from '../../src/modules/directory/agent.entity';
 import { foregroundSql, startTestServer, type TestServer } from '../support/server';
 import { buildWorld, type World } from '../support/world';
 
@@ -55,6 +56,24 @@ describe('ticket lists', () => {
     expect(reads(sql)).toBeLessThanOrEqual(20);
     const again = await t.sqlDuring(() => t.gql(QueuePageDocument, { first: 10 }, { token: w.agents.full.token }));
     expect(reads(again), JSON.stringify({ a: sql.map((q) => q.slice(8, 90)), b: again.map((q) => q.slice(8, 90)) }, null, 1)).toBe(reads(sql));
+  });
+
+  it('counts only when totalCount is selected, for ticket lists and every other connection', async () => {
+    const counts = (list: string[]) => foregroundSql(list).filter((q) => /count\(/i.test(q));
+    const token = w.agents.full.token;
+    const withCount = await t.sqlDuring(() => t.gql('{ tickets(first: 10) { totalCount edges { node { id } } } }', {}, { token }));
+    const without = await t.sqlDuring(() => t.gql('{ tickets(first: 10) { edges { node { id } } } }', {}, { token }));
+    expect(counts(withCount)).toHaveLength(1);
+    expect(counts(without)).toEqual([]);
+    expect(reads(without)).toBe(reads(withCount) - 1);
+    const admin = await t.adminToken();
+    let total: unknown;
+    const agents = await t.sqlDuring(async () => {
+      total = (await t.gql<{ agents: { totalCount: number } }, unknown>('{ agents(first: 2) { totalCount } }', {}, { token: admin })).data?.agents.totalCount;
+    });
+    expect(total).toBe(await t.em().count(Agent, {}));
+    expect(counts(agents)).toHaveLength(1);
+    expect(counts(await t.sqlDuring(() => t.gql('{ agents(first: 2) { edges { node { id } } } }', {}, { token: admin })))).toEqual([]);
   });
 
   it('pages through every visible ticket exactly once, in each order', async () => {

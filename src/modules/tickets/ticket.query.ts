@@ -1,5 +1,5 @@
 import type { Context } from '../../common/context';
-import { pageSize, type ConnectionShape } from '../../common/connection';
+import { pageSize, withLazyTotal, type ConnectionShape } from '../../common/connection';
 import { topLevelError } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
 import { Ticket } from './ticket.entity';
@@ -82,7 +82,8 @@ function decodeCursor(after: string, kind: 'date' | 'int' | 'text'): [unknown, n
 /**
  * A keyset page of the tickets the viewer can see that match `where`: the
  * visibility and search predicates compiled to SQL, one statement for the
- * page, one for the exact count; entities load by id (relations batched).
+ * page, one for the exact count only when `totalCount` is selected;
+ * entities load by id (relations batched).
  */
 export async function ticketPage(
   ctx: Context,
@@ -105,14 +106,10 @@ export async function ticketPage(
     keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (${bound}, ?::int)`;
     params.push(value, id);
   }
-  const conn = ctx.em;
-  const [rows, count] = await Promise.all([
-    conn.execute<{ id: number; sort: unknown }[]>(
-      `select t."id", ${expr} as sort from "ticket" t where ${condition}${keyset} order by ${expr} ${dir}, t."id" ${dir} limit ${first + 1}`,
-      params,
-    ),
-    conn.execute<{ count: string }[]>(`select count(*)::int as count from "ticket" t where ${condition}`, countParams),
-  ]);
+  const rows = await ctx.em.execute<{ id: number; sort: unknown }[]>(
+    `select t."id", ${expr} as sort from "ticket" t where ${condition}${keyset} order by ${expr} ${dir}, t."id" ${dir} limit ${first + 1}`,
+    params,
+  );
   const page = rows.slice(0, first);
   const entities = page.length ? await ctx.em.find(Ticket, { id: { $in: page.map((r) => r.id) } }) : [];
   const byId = new Map(entities.map((t) => [t.id, t]));
@@ -121,16 +118,21 @@ export async function ticketPage(
     return Buffer.from(JSON.stringify([v, r.id]), 'utf8').toString('base64url');
   };
   const edges = page.filter((r) => byId.has(r.id)).map((r) => ({ cursor: cursorOf(r), node: byId.get(r.id)! }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+  return withLazyTotal(
+    {
+      edges,
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        hasPreviousPage: Boolean(args.after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
     },
-    totalCount: Number(count[0]?.count ?? 0),
-  };
+    async () => {
+      const count = await ctx.em.execute<{ count: number }[]>(`select count(*)::int as count from "ticket" t where ${condition}`, countParams);
+      return Number(count[0]?.count ?? 0);
+    },
+  );
 }
 
 /** The ticket with this number if the viewer can see it. */
