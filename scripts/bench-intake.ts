@@ -1,13 +1,16 @@
 /**
  * Intake throughput with 0 and 50 active ticket filters, against a real
  * server process (`src/main.ts` on a free port): `npm run bench:intake`.
- * Prints tickets/s, latency percentiles and the server's CPU time per ticket
- * (steadier than wall time on a shared machine); asserts nothing.
+ * Prints tickets/s, latency percentiles, the server's CPU time per ticket
+ * (steadier than wall time on a shared machine) and, on PostgreSQL, the SQL
+ * statements per ticket (pg_stat_statements) beside the raw write floor
+ * measured in the same run and database (plain `pg`, one transaction of
+ * three INSERTs per ticket); asserts nothing.
  *
  *   npm run bench:intake                                   # embedded database (a fresh temp folder)
  *   npm run bench:intake -- --database-url postgresql://u:p@127.0.0.1:5432/postgres
  *                                                          # PostgreSQL: makes its own database there, drops it after
- *   options: --tickets 300 --concurrency 8 --rounds 2
+ *   options: --tickets 300 --concurrency 8 --rounds 2 --server-cpu-prof DIR (the server runs with --cpu-prof)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +30,7 @@ const databaseUrl = option('database-url', '');
 const TICKETS = Number(option('tickets', '300'));
 const CONCURRENCY = Number(option('concurrency', '8'));
 const ROUNDS = Number(option('rounds', '2'));
+const CPU_PROF = option('server-cpu-prof', '');
 
 interface Server {
   child: ChildProcess;
@@ -35,7 +39,7 @@ interface Server {
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF)] : []), 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info', DESKQL_ADMIN_PASSWORD: PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,6 +156,8 @@ function cpuMs(pid: number | undefined): number | null {
 interface Result {
   /** Server CPU per ticket, ms (null where /proc is not available). */
   cpu: number | null;
+  /** SQL statements per ticket the server ran (pg_stat_statements, BEGIN/COMMIT and background work included; null without it). */
+  statements?: number | null;
   perSecond: number;
   p50: number;
   p99: number;
@@ -160,8 +166,53 @@ interface Result {
 
 let serverPid: number | undefined;
 
+/**
+ * Counts the statements the server runs, through pg_stat_statements (PostgreSQL
+ * with the module preloaded; `create extension` in the bench database). Null
+ * when it is not available: the figure is then left out.
+ */
+class StatementCounter {
+  private constructor(private readonly client: Client | null) {}
+
+  static async open(databaseUrl: string | null): Promise<StatementCounter> {
+    if (!databaseUrl) return new StatementCounter(null);
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query('create extension if not exists pg_stat_statements');
+      await client.query('select count(*) from pg_stat_statements');
+      return new StatementCounter(client);
+    } catch {
+      await client.end();
+      return new StatementCounter(null);
+    }
+  }
+
+  async reset(): Promise<void> {
+    await this.client?.query('select pg_stat_statements_reset()');
+  }
+
+  /** Statements since the last reset in this database, but this counter's own. */
+  async count(): Promise<number | null> {
+    if (!this.client) return null;
+    const { rows } = await this.client.query<{ n: string }>(
+      `select coalesce(sum(calls), 0) as n from pg_stat_statements
+       where dbid = (select oid from pg_database where datname = current_database())
+         and query not ilike '%pg_stat_statements%'`,
+    );
+    return Number(rows[0]!.n);
+  }
+
+  async close(): Promise<void> {
+    await this.client?.end();
+  }
+}
+
+let statements: StatementCounter | null = null;
+
 async function run(url: string, token: string, count: number, concurrency: number, offset: number, matching = true): Promise<Result> {
   const latencies: number[] = [];
+  await statements?.reset();
   const cpu0 = cpuMs(serverPid);
   let next = 0;
   const started = performance.now();
@@ -180,13 +231,77 @@ async function run(url: string, token: string, count: number, concurrency: numbe
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
   const cpu1 = cpuMs(serverPid);
-  return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+  // Background work a ticket causes (the dispatcher's reads, the count compactor) settles within a second or so.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const ran = (await statements?.count()) ?? null;
+  return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, statements: ran === null ? null : ran / count, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+}
+
+/**
+ * The raw write floor, in the same database: `concurrency` plain `pg`
+ * connections, one transaction per ticket — INSERT the ticket, its first
+ * thread entry and its event (5 statements with BEGIN/COMMIT). No lookups, no
+ * rules, no HTTP: what the database itself costs for the rows a ticket needs.
+ * The events get no `seq`, so the server's dispatcher never publishes them.
+ */
+async function writeFloor(url: string, count: number, concurrency: number, offset: number): Promise<Result> {
+  const clients = await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      const c = new Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  try {
+    const ref = await clients[0]!.query<{ status: number; department: number; priority: number; owner: number }>(
+      `select (select id from ticket_status where state = 'OPEN' and is_default) as status,
+              (select id from department where is_default) as department,
+              (select id from priority where is_default) as priority,
+              (select min(id) from end_user) as owner`,
+    );
+    const { status, department, priority, owner } = ref.rows[0]!;
+    const latencies: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (c) => {
+        while (next < count) {
+          const n = offset + next++;
+          const t0 = performance.now();
+          const { subject, body } = ticketInput(n, true);
+          await c.query('begin');
+          const t = await c.query<{ id: number }>(
+            `insert into ticket (number, subject, status_id, state, priority_id, urgency, department_id, source, owner_id, is_answered, created_at, updated_at, version, reopen_count, sla_plan_inherited)
+             values ($1, $2, $3, 'OPEN', $4, 2, $5, 'EMAIL', $6, false, now(), now(), 1, 0, true) returning id`,
+            [`F${n}`, subject, status, priority, department, owner],
+          );
+          const ticketId = t.rows[0]!.id;
+          await c.query(`insert into thread_entry (ticket_id, type, body, body_text, poster_user_id, created_at) values ($1, 'MESSAGE', $2, $3, $4, now())`, [
+            ticketId,
+            body,
+            body.replace(/<[^>]+>/g, ' '),
+            owner,
+          ]);
+          await c.query(`insert into ticket_event (ticket_id, kind, actor_user_id, created_at) values ($1, 'CREATED', $2, now())`, [ticketId, owner]);
+          await c.query('commit');
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const wall = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+    return { cpu: null, statements: 5, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
 }
 
 async function main(): Promise<void> {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
   let where: string;
+  let benchDatabase: string | null = null;
   if (databaseUrl) {
     const name = `deskql_bench_${randomBytes(4).toString('hex')}`;
     const admin = new Client({ connectionString: databaseUrl });
@@ -196,6 +311,7 @@ async function main(): Promise<void> {
     const url = new URL(databaseUrl);
     url.pathname = `/${name}`;
     env = { DATABASE_URL: url.toString() };
+    benchDatabase = url.toString();
     where = `PostgreSQL (${url.host}, database ${name})`;
     cleanup = async () => {
       const c = new Client({ connectionString: databaseUrl });
@@ -212,6 +328,7 @@ async function main(): Promise<void> {
 
   const server = await startServer(env);
   serverPid = server.child.pid;
+  statements = await StatementCounter.open(benchDatabase);
   try {
     const login = await gql(server.url, `mutation { login(input: { email: "admin@example.com", password: "${PASSWORD}" }) { token } }`);
     const token: string = login.login.token;
@@ -244,30 +361,47 @@ async function main(): Promise<void> {
     console.log(`${TICKETS} tickets per run with ${CONCURRENCY} clients (half as many with 1), after 30 warm-up ones; ${ROUNDS} rounds`);
     console.log(`the 50 filters: 10 with a regex rule; "matching" tickets meet ${(matched / 100).toFixed(2)} of them on average (so as many FILTER_APPLIED events and their actions)`);
     let offset = 0;
+    const floors: { one: Result[]; many: Result[] } = { one: [], many: [] };
     await run(server.url, token, 30, CONCURRENCY, offset); // warm-up
     offset += 30;
     const line = (label: string, r: Result) =>
       console.log(
         `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(6)} tickets/s  p50 ${r.p50.toFixed(0).padStart(5)} ms  p99 ${r.p99.toFixed(0).padStart(5)} ms  max ${r.max.toFixed(0).padStart(5)} ms` +
-          (r.cpu !== null ? `  server CPU ${r.cpu.toFixed(1).padStart(5)} ms/ticket` : ''),
+          (r.cpu !== null ? `  server CPU ${r.cpu.toFixed(1).padStart(5)} ms/ticket` : '') +
+          (r.statements != null ? `  ${r.statements.toFixed(1).padStart(5)} statements/ticket` : ''),
       );
     const scenarios = [
       { label: ' 0 filters', filters: false, matching: true },
       { label: '50 filters, tickets matching none', filters: true, matching: false },
       { label: '50 filters, matching tickets', filters: true, matching: true },
     ];
+    if (!benchDatabase) console.log('(the write floor and statements per ticket need PostgreSQL: --database-url)');
+    if (benchDatabase && (await statements.count()) === null) console.log('(statements per ticket need pg_stat_statements in shared_preload_libraries)');
     for (let round = 1; round <= ROUNDS; round++) {
+      if (benchDatabase) {
+        for (const concurrency of [1, CONCURRENCY]) {
+          const count = concurrency === 1 ? TICKETS : TICKETS * 4;
+          const floor = await writeFloor(benchDatabase, count, concurrency, offset);
+          offset += count;
+          line(`round ${round}: write floor (pg, 3 INSERTs), ${concurrency} client${concurrency > 1 ? 's' : ''}`, floor);
+          (concurrency === 1 ? floors.one : floors.many).push(floor);
+        }
+      }
       for (const scenario of scenarios) {
         await setActive(scenario.filters);
         for (const concurrency of [1, CONCURRENCY]) {
           const count = concurrency === 1 ? Math.ceil(TICKETS / 2) : TICKETS;
           const r = await run(server.url, token, count, concurrency, offset, scenario.matching);
           offset += count;
+          const floor = (concurrency === 1 ? floors.one : floors.many).at(-1);
           line(`round ${round}: ${scenario.label}, ${concurrency} client${concurrency > 1 ? 's' : ''}`, r);
+          if (floor) console.log(`${''.padEnd(52)} ${((100 * r.perSecond) / floor.perSecond).toFixed(1).padStart(6)} % of the floor's throughput, p50 ${(r.p50 / floor.p50).toFixed(1)}x the floor's`);
         }
       }
     }
+    console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
+    await statements?.close();
     await server.stop();
     await cleanup();
   }
