@@ -30,7 +30,18 @@ export async function testDatabase(): Promise<TestDatabase> {
       const c = new Client({ connectionString: base });
       await c.connect();
       try {
-        await c.query(`drop database if exists "${name}" with (force)`);
+        // A role that is not a superuser may not end an autovacuum worker that
+        // happens to be in the database (PostgreSQL 15 refuses the whole DROP
+        // with 42501): such a worker is gone within moments, so try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`drop database if exists "${name}" with (force)`);
+            break;
+          } catch (error) {
+            if ((error as { code?: string }).code !== '42501' || attempt >= 50) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
       } finally {
         await c.end();
       }
