@@ -31,14 +31,18 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
   rowsRef.current = state.rows;
   const refetchTimer = useRef(0);
 
+  // Only the latest read may land: a slow earlier one must not undo a later one.
+  const seq = useRef(0);
   const load = useCallback(
     async (atLeast = PAGE_SIZE) => {
+      const mine = ++seq.current;
       try {
         const w = await fetchWindow(queueId, atLeast);
+        if (mine !== seq.current) return;
         if (!w) setState((s) => ({ ...s, loading: false, error: { errors: [{ message: 'This queue no longer exists or is not yours', extensions: { code: 'NOT_FOUND' } }] } }));
         else setState({ rows: w.rows, pageInfo: w.pageInfo, totalCount: w.totalCount, loading: false, error: null });
       } catch (error) {
-        setState((s) => ({ ...s, loading: false, error }));
+        if (mine === seq.current) setState((s) => ({ ...s, loading: false, error }));
       }
     },
     [queueId],
@@ -77,19 +81,17 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
           scheduleRefetch();
           return;
         }
+        // Folded in at once (so the change shows without waiting), then the
+        // window is read again: the queue's order and membership are the server's.
         setState((s) => {
           const rest = s.rows.filter((r) => r.id !== t.id);
           if (u.change === 'LEFT') return { ...s, rows: rest, totalCount: u.count };
-          if (u.change === 'CHANGED') return { ...s, rows: s.rows.map((r) => (r.id === t.id ? t : r)), totalCount: u.count };
+          if (u.change === 'CHANGED') return { ...s, rows: s.rows.some((r) => r.id === t.id) ? s.rows.map((r) => (r.id === t.id ? t : r)) : [t, ...rest], totalCount: u.count };
           return { ...s, rows: [t, ...rest], totalCount: u.count };
         });
         if (u.change === 'LEFT') setSelected((sel) => { const n = new Set(sel); n.delete(t.id); return n; });
-        // The queue's order is the server's: a newcomer is shown at once, then put in its place.
-        if (u.change === 'ENTERED') {
-          mark(t.id);
-          scheduleRefetch();
-        }
-        if (u.change === 'CHANGED') mark(t.id);
+        else mark(t.id);
+        scheduleRefetch();
       }),
     [queueId, updates],
   );

@@ -49,7 +49,7 @@ function Conflict({ onReload }) {
   </div>`;
 }
 
-function ReplyForm({ ticket, desk, focus, onDone, onConflict, onStartWriting }) {
+function ReplyForm({ ticket, desk, focus, rebase, onDone, onConflict, onStartWriting }) {
   const [body, setBody] = useState('');
   const [canned, setCanned] = useState({ list: [], id: '', note: null, error: null });
   const [statusId, setStatusId] = useState('');
@@ -67,6 +67,13 @@ function ReplyForm({ ticket, desk, focus, onDone, onConflict, onStartWriting }) 
   useEffect(() => {
     if (focus) box.current?.focus();
   }, [focus]);
+
+  // After a conflict and "Reload": the draft is kept and now answers the version just read.
+  useEffect(() => {
+    if (!rebase.n) return;
+    setBaseVersion(rebase.version);
+    setOutcome({ errors: [], error: null });
+  }, [rebase.n]);
 
   // The version this draft was written against: a change meanwhile is a CONFLICT on send.
   const started = () => {
@@ -310,6 +317,7 @@ export function TicketView({ number, section, desk, resync }) {
   const [threadPage, setThreadPage] = useState(null);
   const [error, setError] = useState(null);
   const [conflict, setConflict] = useState(false);
+  const [rebase, setRebase] = useState({ n: 0, version: null });
   const [live, setLive] = useState(null);
   const [actionErrors, setActionErrors] = useState([]);
   const [, tick] = useState(0);
@@ -338,8 +346,10 @@ export function TicketView({ number, section, desk, resync }) {
       setTicket(d.ticket);
       setEntries(all);
       setThreadPage(page);
+      return d.ticket;
     } catch (e) {
       setError(e);
+      return null;
     }
   };
   useEffect(() => {
@@ -407,6 +417,12 @@ export function TicketView({ number, section, desk, resync }) {
     setConflict(false);
     load();
   };
+  const reloadAfterConflict = async () => {
+    const fresh = await load();
+    if (!fresh) return;
+    setConflict(false);
+    setRebase((r) => ({ n: r.n + 1, version: fresh.version }));
+  };
   const runQuick = async (a) => {
     try {
       setActionErrors(await runQuickAction(a.run, t, desk.statuses));
@@ -428,7 +444,7 @@ export function TicketView({ number, section, desk, resync }) {
     <${FieldErrors} errors=${actionErrors} />
     ${otherLock ? html`<p class="lock-banner" role="status"><strong>Locked:</strong> ${otherLock.agent.name} is working on this ticket (until ${formatDate(otherLock.expiresAt)}).</p>` : null}
     ${live ? html`<p class="live-note" role="status">Updated live: ${live.kind.toLowerCase().replace(/_/g, ' ')} by ${live.actor} ${relative(live.at)}</p>` : null}
-    ${conflict ? html`<${Conflict} onReload=${afterChange} />` : null}
+    ${conflict ? html`<${Conflict} onReload=${reloadAfterConflict} />` : null}
     <div class="ticket-body">
       <div class="thread-column">
         <section class="thread" aria-label="Thread">
@@ -436,7 +452,7 @@ export function TicketView({ number, section, desk, resync }) {
           ${threadPage?.hasNextPage ? html`<button type="button" onClick=${moreThread}>Later entries…</button>` : null}
         </section>
         ${t.viewerCan.reply
-          ? html`<${ReplyForm} ticket=${t} desk=${desk} focus=${section === 'reply'} onStartWriting=${takeLock} onConflict=${() => setConflict(true)} onDone=${afterChange} />`
+          ? html`<${ReplyForm} ticket=${t} desk=${desk} rebase=${rebase} focus=${section === 'reply'} onStartWriting=${takeLock} onConflict=${() => setConflict(true)} onDone=${afterChange} />`
           : html`<p class="muted">You may not reply to this ticket.</p>`}
         ${t.viewerCan.addNote ? html`<${NoteForm} ticket=${t} focus=${section === 'note'} onDone=${afterChange} />` : null}
       </div>
