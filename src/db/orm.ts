@@ -70,13 +70,16 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     return { orm, engine: 'postgresql', close: () => orm.close(true) };
   }
   // Create PGlite ourselves so the data lives on disk (the driver's own instance is in-memory).
+  // pg_trgm serves `search.text` (a trigram index on ticket.subject); PGlite ships it as an extension to load.
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const extensions = { pg_trgm };
   let pglite: PGlite;
   if (config.dataDir === ':memory:') {
-    pglite = new PGlite();
+    pglite = new PGlite({ extensions });
   } else {
     const dir = path.join(config.dataDir, 'db');
     fs.mkdirSync(dir, { recursive: true });
-    pglite = new PGlite(dir);
+    pglite = new PGlite(dir, { extensions });
   }
   await pglite.waitReady;
   // mikro-orm-pglite's driver (the same SQL entity manager as PostgreSQL's), with its statement splitting fixed.

@@ -23,6 +23,19 @@ import type { TicketStatus } from './ticket-status.entity';
   name: 'ticket_overdue_pending_index',
   expression: `create index "ticket_overdue_pending_index" on "ticket" ("due_at", "id") where "state" = 'OPEN' and "overdue_notified_for" is distinct from "due_at"`,
 })
+// Keyset pages of one state (ticket.query.ts ORDER_SQL): each index is exactly `state = …` then the sort expression, then id.
+@Index({ name: 'ticket_state_created_at_id_index', properties: ['state', 'createdAt', 'id'] })
+@Index({ name: 'ticket_state_updated_at_id_index', properties: ['state', 'updatedAt', 'id'] })
+@Index({ name: 'ticket_state_urgency_id_index', properties: ['state', 'urgency', 'id'] })
+@Index({
+  name: 'ticket_state_due_sort_id_index',
+  expression: `create index "ticket_state_due_sort_id_index" on "ticket" ("state", (coalesce("due_at", 'infinity'::timestamptz)), "id")`,
+})
+// `search.text` is a substring match (ilike '%…%'): a trigram index serves it (extension pg_trgm).
+@Index({
+  name: 'ticket_subject_trgm_index',
+  expression: `create index "ticket_subject_trgm_index" on "ticket" using gin ("subject" gin_trgm_ops)`,
+})
 export class Ticket {
   @PrimaryKey({ type: 'integer' })
   id!: number;
