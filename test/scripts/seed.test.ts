@@ -61,11 +61,23 @@ describe('seed script arguments', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('says --tickets is not available yet', async () => {
-    const run = await runSeed(['--tickets', '100'], { DESKQL_DATA_DIR: ':memory:' });
-    expect(run.code, show(run)).toBe(2);
-    expect(run.stderr).toContain('not available yet');
-  });
+  // Refused before the database is opened: the usage line, exit 2, nothing printed to stdout (so nothing seeded).
+  for (const [label, args, message] of [
+    ['a non-number', ['--tickets', 'many'], '--tickets needs a whole number from 1 to 9000000, not "many"'],
+    ['a fraction', ['--tickets', '2.5'], '--tickets needs a whole number from 1 to 9000000, not "2.5"'],
+    ['zero', ['--tickets', '0'], '--tickets needs a whole number from 1 to 9000000, not "0"'],
+    ['a negative number', ['--tickets=-5'], '--tickets needs a whole number from 1 to 9000000, not "-5"'],
+    ['too many', ['--tickets', '9000001'], 'not "9000001"'],
+    ['a missing value', ['--tickets'], "Option '--tickets <value>' argument missing"],
+  ] as const) {
+    it(`refuses --tickets with ${label}`, async () => {
+      const run = await runSeed([...args], { DESKQL_DATA_DIR: ':memory:' });
+      expect(run.code, show(run)).toBe(2);
+      expect(run.stderr).toContain(message);
+      expect(run.stderr).toContain('Usage: npm run seed --');
+      expect(run.stdout).toBe('');
+    });
+  }
 
   it('reports an invalid configuration and exits 1', async () => {
     const run = await runSeed(['--demo'], { DESKQL_DATA_DIR: ':memory:', PORT: 'not-a-port' });

@@ -184,3 +184,85 @@ describe('work on tickets', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('lists', () => {
+  const LIST = `query List($first: Int, $after: String, $search: TicketSearch, $orderBy: TicketOrder) {
+    tickets(first: $first, after: $after, search: $search, orderBy: $orderBy) {
+      edges { node { id subject } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+  type ListData = { tickets: { edges: { node: { id: string; subject: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+  const list = (variables: Record<string, unknown>) => t.gql<ListData, Record<string, unknown>>(LIST, variables, { token: w.agents.full.token });
+  const refused = (res: Awaited<ReturnType<typeof list>>, message: string) => {
+    expect(res.data?.tickets ?? null).toBeNull();
+    expect(res.errors).toEqual([expect.objectContaining({ message, extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+  };
+
+  beforeAll(async () => {
+    for (const subject of ['Lists 100% sure', 'Lists a_b', 'Lists axb', 'Lists plain']) await newTicket(subject);
+  });
+
+  it('refuses a cursor from another list: another filter, another direction, another field', async () => {
+    const open = await list({ first: 1, search: { states: ['OPEN'], text: 'Lists' }, orderBy: { field: 'CREATED_AT', direction: 'ASC' } });
+    expect(open.data!.tickets.pageInfo.hasNextPage).toBe(true);
+    const after = open.data!.tickets.pageInfo.endCursor!;
+    // The same list accepts it.
+    const next = await list({ first: 1, after, search: { states: ['OPEN'], text: 'Lists' }, orderBy: { field: 'CREATED_AT', direction: 'ASC' } });
+    expect(next.errors).toBeUndefined();
+    expect(next.data!.tickets.edges).toHaveLength(1);
+    const before = await snapshot();
+    for (const other of [
+      { search: { states: ['CLOSED'], text: 'Lists' }, orderBy: { field: 'CREATED_AT', direction: 'ASC' } },
+      { search: { states: ['OPEN'] }, orderBy: { field: 'CREATED_AT', direction: 'ASC' } },
+      { search: { states: ['OPEN'], text: 'Lists' }, orderBy: { field: 'CREATED_AT', direction: 'DESC' } },
+      { search: { states: ['OPEN'], text: 'Lists' }, orderBy: { field: 'UPDATED_AT', direction: 'ASC' } },
+    ]) {
+      refused(await list({ first: 1, after, ...other }), '"after" is not a cursor from this list');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses `first` over 100 or negative, never clamping it', async () => {
+    const before = await snapshot();
+    refused(await list({ first: 101 }), '"first" must be between 0 and 100; got 101');
+    refused(await list({ first: -1 }), '"first" must be between 0 and 100; got -1');
+    expect((await list({ first: 100 })).errors).toBeUndefined();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses a search text over 200 characters', async () => {
+    const before = await snapshot();
+    refused(await list({ first: 5, search: { text: 'x'.repeat(201) } }), '"text" must be at most 200 characters');
+    const longest = await list({ first: 5, search: { text: 'x'.repeat(200) } });
+    expect(longest.errors).toBeUndefined();
+    expect(longest.data!.tickets.edges).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('treats % and _ in a search text as the characters themselves, not wildcards', async () => {
+    const subjects = async (text: string) => (await list({ first: 100, search: { text } })).data!.tickets.edges.map((e) => e.node.subject).sort();
+    expect(await subjects('%')).toEqual(['Lists 100% sure']);
+    expect(await subjects('0% s')).toEqual(['Lists 100% sure']);
+    expect(await subjects('a_b')).toEqual(['Lists a_b']);
+    expect(await subjects('Lists _')).toEqual([]);
+    expect(await subjects('\\')).toEqual([]);
+  });
+
+  it('refuses an operation over the cost limit before executing it, with the computed cost', async () => {
+    const before = await snapshot();
+    // openTicket 1 + ticket 1 + thread 1 + 100 × (edge 1 + node 1 + 100 × … the nested events) — computed, not executed.
+    const res = await t.gql<unknown, unknown>(
+      `mutation { openTicket(input: { subject: "Too costly", body: "x", owner: { email: "costly@customer.test" } }) {
+        ticket { events(first: 100) { edges { node { ticket { thread(first: 100) { edges { node { id } } } } } } } } } }`,
+      undefined,
+      { token: w.agents.full.token },
+    );
+    const requested = 1 + 1 + 1 + 100 * (1 + 1 + 1 + 1 + 100 * 2);
+    expect(res.errors).toEqual([
+      expect.objectContaining({ message: `Query cost ${requested} exceeds the limit of 5000`, extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', cost: { requested, limit: 5000 } }) }),
+    ]);
+    expect(res.data ?? null).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+});

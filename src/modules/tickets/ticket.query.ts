@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Context } from '../../common/context';
 import { pageSize, withLazyTotal, type ConnectionShape } from '../../common/connection';
 import { topLevelError } from '../../common/errors';
@@ -63,7 +64,24 @@ export async function searchPredicate(ctx: Context, s: TicketSearch | null | und
 /** ISO 8601 or PostgreSQL's own timestamptz output, or infinity (the sort value of a missing date). */
 const TIMESTAMP = /^(infinity|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?)$/;
 
-function decodeCursor(after: string, kind: 'date' | 'int' | 'text'): [unknown, number] {
+/**
+ * Which list a cursor belongs to: its order and its filter (the search or the
+ * queue's predicate; visibility is the viewer's and is applied anyway). A
+ * cursor carries it, so one taken from another list — another filter, field
+ * or direction — is refused instead of silently paging the wrong set.
+ */
+function listFingerprint(where: TicketPredicate, order: TicketOrder): string {
+  return createHash('sha256')
+    .update(JSON.stringify([order.field, order.direction, where]))
+    .digest('base64url')
+    .slice(0, 12);
+}
+
+function encodeCursor(value: unknown, id: number, list: string): string {
+  return Buffer.from(JSON.stringify([value, id, list]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(after: string, kind: 'date' | 'int' | 'text', list: string): [unknown, number] {
   let value: unknown;
   try {
     value = after.length <= 512 ? JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) : null;
@@ -72,11 +90,13 @@ function decodeCursor(after: string, kind: 'date' | 'int' | 'text'): [unknown, n
   }
   const ok =
     Array.isArray(value) &&
-    value.length === 2 &&
+    value.length === 3 &&
+    value[2] === list &&
     Number.isSafeInteger(value[1]) &&
     (kind === 'int' ? Number.isSafeInteger(value[0]) : typeof value[0] === 'string' && value[0].length <= 64 && (kind === 'text' || TIMESTAMP.test(value[0])));
   if (!ok) throw topLevelError('BAD_USER_INPUT', '"after" is not a cursor from this list');
-  return value as [unknown, number];
+  const [sort, id] = value as [unknown, number, string];
+  return [sort, id];
 }
 
 /**
@@ -95,13 +115,14 @@ export async function ticketPage(
   const order = orderBy ?? DEFAULT_ORDER;
   const { expr, kind } = ORDER_SQL[order.field];
   const dir = order.direction === OrderDirection.ASC ? 'asc' : 'desc';
+  const list = listFingerprint(where, order);
   const predicate = P.and(visibility(await principalOf(ctx)), where);
   const params: unknown[] = [];
   const condition = toSql(predicate, 't', params);
   const countParams = [...params];
   let keyset = '';
   if (args.after) {
-    const [value, id] = decodeCursor(args.after, kind);
+    const [value, id] = decodeCursor(args.after, kind, list);
     const bound = kind === 'date' ? '?::timestamptz' : kind === 'int' ? '?::int' : '?::text';
     keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (${bound}, ?::int)`;
     params.push(value, id);
@@ -115,7 +136,7 @@ export async function ticketPage(
   const byId = new Map(entities.map((t) => [t.id, t]));
   const cursorOf = (r: { id: number; sort: unknown }) => {
     const v = r.sort instanceof Date ? (Number.isFinite(r.sort.getTime()) ? r.sort.toISOString() : 'infinity') : r.sort;
-    return Buffer.from(JSON.stringify([v, r.id]), 'utf8').toString('base64url');
+    return encodeCursor(v, r.id, list);
   };
   const edges = page.filter((r) => byId.has(r.id)).map((r) => ({ cursor: cursorOf(r), node: byId.get(r.id)! }));
   return withLazyTotal(
