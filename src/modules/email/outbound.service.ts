@@ -12,9 +12,10 @@ import { TicketEventKind, type TicketEvent } from '../events/ticket-event.entity
 import { ThreadEntry } from '../threads/thread-entry.entity';
 import { Collaborator, CollaboratorRole } from '../tickets/collaborator.entity';
 import { Ticket } from '../tickets/ticket.entity';
-import { canSee, loadPrincipal } from '../tickets/ticket.policy';
+import { canSee, loadAgentPrincipals } from '../tickets/ticket.policy';
 import { TicketSource } from '../tickets/ticket-source';
-import { snapshotOf } from '../tickets/ticket.service';
+import type { TicketSnapshot } from '../tickets/ticket-predicate';
+import { fromJson } from '../events/snapshot-json';
 import {
   DepartmentEmailSettings,
   EmailAddressState,
@@ -72,23 +73,23 @@ export async function writeEmails(em: EntityManager): Promise<boolean> {
     switch (event.kind) {
       case TicketEventKind.CREATED:
         if (!autoReplied.has(ticket.id) && (ticket.source === TicketSource.EMAIL || ticket.source === TicketSource.WEB)) await writer.autoResponse(ticket, null);
-        await writer.newTicketAlert(ticket);
+        await writer.newTicketAlert(ticket, sealedSnapshot(event));
         break;
       case TicketEventKind.RESPONSE:
         if (isAutoReply(event)) await writer.autoResponse(ticket, entryOf(event));
         else await writer.response(ticket, entryOf(event), event.actorAgent?.id ?? null);
         break;
       case TicketEventKind.MESSAGE:
-        await writer.newMessageAlert(ticket, entryOf(event));
+        await writer.newMessageAlert(ticket, entryOf(event), sealedSnapshot(event));
         break;
       case TicketEventKind.ASSIGNED: {
         const agentId = (event.data?.['after'] as { agentId?: number | null } | undefined)?.agentId ?? null;
         // claiming a ticket needs no email to oneself
-        if (agentId !== null && agentId !== event.actorAgent?.id) await writer.agentAlert(ticket, OutboundEmailKind.ASSIGNMENT_ALERT, [agentId], null);
+        if (agentId !== null && agentId !== event.actorAgent?.id) await writer.agentAlert(ticket, OutboundEmailKind.ASSIGNMENT_ALERT, [agentId], null, sealedSnapshot(event));
         break;
       }
       case TicketEventKind.OVERDUE:
-        if (ticket.assignee) await writer.agentAlert(ticket, OutboundEmailKind.OVERDUE_ALERT, [ticket.assignee.id], null);
+        if (ticket.assignee) await writer.agentAlert(ticket, OutboundEmailKind.OVERDUE_ALERT, [ticket.assignee.id], null, sealedSnapshot(event));
         break;
       default:
         break;
@@ -97,6 +98,9 @@ export async function writeEmails(em: EntityManager): Promise<boolean> {
   await em.flush();
   return false;
 }
+
+/** The ticket's facts as the transaction leaves them: the sealed event's "after" (the hook runs after the seal). */
+const sealedSnapshot = (e: TicketEvent): TicketSnapshot => fromJson(e.after!);
 
 const isAutoReply = (e: TicketEvent): boolean => Boolean((e.data?.['after'] as { autoReply?: unknown } | undefined)?.autoReply);
 
@@ -288,36 +292,35 @@ class OutboxWriter {
     }
   }
 
-  async newTicketAlert(ticket: Ticket): Promise<void> {
-    if (ticket.assignee) return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, [ticket.assignee.id], await this.firstEntry(ticket));
+  async newTicketAlert(ticket: Ticket, snapshot: TicketSnapshot): Promise<void> {
+    if (ticket.assignee) return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, [ticket.assignee.id], await this.firstEntry(ticket), snapshot);
     const rows = await this.em.execute<{ id: number }[]>(
       `select a.id from agent a where a.is_active and not a.assigned_only and (a.primary_department_id = ? or exists (select 1 from department_access d where d.agent_id = a.id and d.department_id = ?)) order by a.id limit 200`,
       [ticket.department.id, ticket.department.id],
     );
-    return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, rows.map((r) => r.id), await this.firstEntry(ticket));
+    return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, rows.map((r) => r.id), await this.firstEntry(ticket), snapshot);
   }
 
   private async firstEntry(ticket: Ticket): Promise<number | null> {
     return (await this.em.findOne(ThreadEntry, { ticket: ticket.id }, { orderBy: { id: 'asc' } }))?.id ?? null;
   }
 
-  async newMessageAlert(ticket: Ticket, entryId: number | null): Promise<void> {
+  async newMessageAlert(ticket: Ticket, entryId: number | null, snapshot: TicketSnapshot): Promise<void> {
     let ids: number[] = [];
     if (ticket.assignee) ids = [ticket.assignee.id];
     else if (ticket.team) ids = (await this.em.execute<{ agent_id: number }[]>('select agent_id from team_member where team_id = ? order by agent_id', [ticket.team.id])).map((r) => r.agent_id);
-    if (ids.length) await this.agentAlert(ticket, OutboundEmailKind.NEW_MESSAGE_ALERT, ids, entryId);
+    if (ids.length) await this.agentAlert(ticket, OutboundEmailKind.NEW_MESSAGE_ALERT, ids, entryId, snapshot);
   }
 
   /** One email per agent, each only to active agents who may see the ticket. */
-  async agentAlert(ticket: Ticket, kind: OutboundEmailKind, agentIds: number[], entryId: number | null): Promise<void> {
+  async agentAlert(ticket: Ticket, kind: OutboundEmailKind, agentIds: number[], entryId: number | null, snapshot: TicketSnapshot): Promise<void> {
     if (agentIds.length === 0 || !(await departmentSettings(this.em, ticket.department.id)).alerts) return;
-    const snapshot = await snapshotOf(this.em, ticket);
     const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
     const template = await templateFor(this.em, kind);
     const agents = await this.em.find(Agent, { id: { $in: agentIds }, isActive: true }, { orderBy: { id: 'asc' } });
+    const principals = await loadAgentPrincipals(this.em, agents);
     for (const agent of agents) {
-      const principal = await loadPrincipal(this.em, { kind: 'agent', agent, tokenId: 0, via: 'session' });
-      if (!canSee(principal, snapshot)) continue;
+      if (!canSee(principals.get(agent.id)!, snapshot)) continue;
       const rendered = renderEmail(template, await this.values(ticket, agent.name, { name: agent.name, email: agent.email }, entry?.body ?? ''));
       await this.write(ticket, kind, [{ address: agent.email, name: agent.name, kind: RecipientKind.TO }], rendered, { threaded: false });
     }

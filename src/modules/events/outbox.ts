@@ -18,6 +18,16 @@ const pending = new WeakMap<EntityManager, Pending>();
 /** The events a transaction sealed, for before-commit hooks that run after the seal (the email outbox). */
 const sealed = new WeakMap<EntityManager, readonly TicketEvent[]>();
 
+/** The tickets a sealed transaction created. */
+const created = new WeakMap<EntityManager, ReadonlySet<number>>();
+
+/** Whether the ticket was created in this transaction (it has no rows but the ones this unit of work wrote). */
+export function createdInTransaction(em: EntityManager, ticketId: number): boolean {
+  const p = pending.get(em);
+  if (p?.before.has(ticketId)) return p.before.get(ticketId) === null;
+  return created.get(em)?.has(ticketId) ?? false;
+}
+
 /** The events this transaction wrote so far (sealed or not). */
 export function transactionEvents(em: EntityManager): readonly TicketEvent[] {
   return pending.get(em)?.events ?? sealed.get(em) ?? [];
@@ -55,14 +65,14 @@ const EVENT_ORDER_LOCK = 7_460_002;
  * takes the ordering lock, and flushes. The first event of a ticket carries
  * the before→after change; later ones after→after.
  */
-export async function sealEvents(em: EntityManager, snapshotOf: (ticketId: number) => Promise<TicketSnapshot>): Promise<boolean> {
+export async function sealEvents(em: EntityManager, snapshotsOf: (ticketIds: number[]) => Promise<Map<number, TicketSnapshot>>): Promise<boolean> {
   const p = pending.get(em);
   if (!p || p.events.length === 0) return false;
   pending.delete(em);
   sealed.set(em, p.events);
+  created.set(em, new Set([...p.before].filter(([, before]) => before === null).map(([id]) => id)));
   await em.flush();
-  const after = new Map<number, TicketSnapshot>();
-  for (const id of new Set(p.events.map((e) => e.ticket.id))) after.set(id, await snapshotOf(id));
+  const after = await snapshotsOf([...new Set(p.events.map((e) => e.ticket.id))]);
   await em.flush();
   const seen = new Set<number>();
   for (const event of p.events) {

@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { memo, type Context, type Viewer } from '../../common/context';
-import { DepartmentAccess } from '../directory/department-access.entity';
+import type { Agent } from '../directory/agent.entity';
 import type { Permission } from '../directory/permissions';
 import { PERMISSIONS } from '../directory/permissions';
-import { Role } from '../directory/role.entity';
 import { P, evaluate, type TicketPredicate, type TicketSnapshot } from './ticket-predicate';
 import { TicketState } from './ticket-state';
 import { lockHeldByOther } from './ticket.lifecycle';
@@ -39,22 +38,49 @@ export async function loadPrincipal(em: EntityManager, viewer: Viewer | null): P
     const org = viewer.user.organization ? await viewer.user.organization.load() : null;
     return { kind: 'endUser', userId: viewer.user.id, orgId: org?.id ?? null, orgShares: org?.sharesTickets ?? false, ticketScope: viewer.ticketScope };
   }
-  const agent = viewer.agent;
-  const [role, access, teams] = await Promise.all([
-    em.findOneOrFail(Role, agent.role.id),
-    em.find(DepartmentAccess, { agent: agent.id }, { populate: ['role'] }),
-    em.execute<{ team_id: number }[]>('select team_id from team_member where agent_id = ?', [agent.id]),
-  ]);
-  return {
-    kind: 'agent',
-    agentId: agent.id,
-    isAdmin: agent.isAdmin,
-    assignedOnly: agent.assignedOnly,
-    teamIds: teams.map((t) => t.team_id),
-    primaryDepartmentId: agent.primaryDepartment.id,
-    primaryPermissions: role.permissions,
-    extra: new Map(access.map((a) => [a.department.id, a.role.getEntity().permissions])),
-  };
+  return (await loadAgentPrincipals(em, [viewer.agent])).get(viewer.agent.id)!;
+}
+
+type AgentRow = { id: number; permissions: Permission[] | string; team_ids: number[] | string; extra: [number, Permission[]][] | string };
+const parsed = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+/**
+ * The principals of several agents in one statement (role permissions,
+ * teams, extra department access): a command that checks many agents — the
+ * alert recipients of a new ticket — costs the same as one that checks one.
+ * The agent rows themselves are the caller's (already loaded).
+ */
+export async function loadAgentPrincipals(
+  em: EntityManager,
+  agents: readonly Pick<Agent, 'id' | 'isAdmin' | 'assignedOnly' | 'primaryDepartment' | 'role'>[],
+): Promise<Map<number, Extract<Principal, { kind: 'agent' }>>> {
+  const out = new Map<number, Extract<Principal, { kind: 'agent' }>>();
+  if (agents.length === 0) return out;
+  const rows = await em.execute<AgentRow[]>(
+    `select a.id,
+            (select r.permissions from role r where r.id = a.role_id) as permissions,
+            coalesce((select json_agg(tm.team_id order by tm.team_id) from team_member tm where tm.agent_id = a.id), '[]') as team_ids,
+            coalesce((select json_agg(json_build_array(d.department_id, r2.permissions) order by d.department_id)
+                        from department_access d join role r2 on r2.id = d.role_id where d.agent_id = a.id), '[]') as extra
+       from agent a where a.id in (${agents.map(() => '?').join(', ')})`,
+    agents.map((a) => a.id),
+  );
+  const byId = new Map(rows.map((r) => [Number(r.id), r]));
+  for (const agent of agents) {
+    const row = byId.get(agent.id);
+    if (!row) throw new Error(`agent ${agent.id} vanished while loading its access`);
+    out.set(agent.id, {
+      kind: 'agent',
+      agentId: agent.id,
+      isAdmin: agent.isAdmin,
+      assignedOnly: agent.assignedOnly,
+      teamIds: parsed(row.team_ids).map(Number),
+      primaryDepartmentId: agent.primaryDepartment.id,
+      primaryPermissions: parsed(row.permissions),
+      extra: new Map(parsed(row.extra).map(([department, permissions]) => [Number(department), parsed(permissions)])),
+    });
+  }
+  return out;
 }
 
 /** The tickets a principal can see, as a predicate (SPEC §1 "Visibility"). */
