@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../common/logger';
 import type { TicketSnapshot } from '../tickets/ticket-predicate';
 import { fromJson, type SnapshotJson } from './snapshot-json';
+import { NOTIFY_CHANNEL } from './outbox';
 import type { TicketEventKind } from './ticket-event.entity';
 
 /** A committed event as live subscribers see it: loaded once, shared by all of them. */
@@ -32,7 +33,6 @@ interface EventRow {
   created_at: Date;
 }
 
-export const NOTIFY_CHANNEL = 'deskql_events';
 const BATCH = 500;
 
 /**
@@ -80,15 +80,9 @@ export class EventDispatcher {
     return Number(rows[0]?.max ?? 0);
   }
 
-  /** A local commit wrote events: publish now, and wake the other processes. */
+  /** A local commit wrote events: publish now (the transaction's NOTIFY, see sealEvents, wakes the other processes). */
   committed(): void {
     this.wake();
-    if (this.options.databaseUrl) {
-      this.orm.em
-        .fork()
-        .execute(`notify ${NOTIFY_CHANNEL}`)
-        .catch((err: unknown) => this.log.warn({ err }, 'NOTIFY failed'));
-    }
   }
 
   subscribe(listener: (batch: StreamEvent[]) => void): () => void {

@@ -60,6 +60,9 @@ export function trackEvent(em: EntityManager, event: TicketEvent): void {
  */
 const EVENT_ORDER_LOCK = 7_460_002;
 
+/** The channel a commit that wrote events notifies; every process's dispatcher listens on it. */
+export const NOTIFY_CHANNEL = 'deskql_events';
+
 /**
  * Seals the transaction's events: computes each changed ticket's "after",
  * takes the ordering lock, and flushes. The first event of a ticket carries
@@ -84,7 +87,9 @@ export async function sealEvents(em: EntityManager, snapshotsOf: (ticketIds: num
     event.after = toJson(a);
   }
   await em.flush();
-  await em.execute('select pg_advisory_xact_lock(?)', [EVENT_ORDER_LOCK]);
+  // The ordering lock, and the wake-up for other processes sharing the database in the same round trip:
+  // a NOTIFY sent inside the transaction is delivered at commit and never for a rollback.
+  await em.execute('select pg_advisory_xact_lock(?), pg_notify(?, ?)', [EVENT_ORDER_LOCK, NOTIFY_CHANNEL, '']);
   const ids = p.events.map((e) => Number(e.id)).sort((x, y) => x - y);
   await em.execute(
     `with ordered as (select id, nextval('ticket_event_seq') as s from (select id from ticket_event where id in (${ids.join(',')}) order by id) x)
