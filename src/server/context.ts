@@ -2,7 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { Context, Services } from '../common/context';
 import type { Logger } from '../common/logger';
-import { authenticate } from '../modules/auth/auth.service';
+import { unauthenticated } from '../common/errors';
+import { authenticate, bearerSecret } from '../modules/auth/auth.service';
 
 export interface ContextDeps {
   orm: MikroORM;
@@ -16,4 +17,34 @@ export async function buildContext(deps: ContextDeps, authorization: string | un
   const em = deps.orm.em.fork();
   const viewer = await authenticate(em, authorization);
   return { em, viewer, config: deps.config, log: deps.log, ip, memo: new Map(), services: deps.services };
+}
+
+/**
+ * The memo key of an HTTP context's Authorization value while its viewer is
+ * still to be read. (In the memo, not a WeakMap keyed by the context: Apollo
+ * hands plugins and resolvers a shallow clone of the context object.)
+ */
+const PENDING_VIEWER = Symbol('pending viewer');
+
+/**
+ * An HTTP operation's context, whose viewer is read from the database only
+ * once the operation has passed the query limits (`authenticatePending`, from
+ * the query-cost plugin): a refused query costs no round trip. A malformed
+ * Authorization value is refused here already, with no database work either.
+ */
+export function buildHttpContext(deps: ContextDeps, authorization: string | undefined | null, ip: string): Context {
+  const ctx: Context = { em: deps.orm.em.fork(), viewer: null, config: deps.config, log: deps.log, ip, memo: new Map(), services: deps.services };
+  if (authorization !== undefined && authorization !== null && authorization.trim() !== '') {
+    if (bearerSecret(authorization) === null) throw unauthenticated('The Authorization header must be "Bearer <token>"', 401);
+    ctx.memo.set(PENDING_VIEWER, authorization);
+  }
+  return ctx;
+}
+
+/** Reads the viewer of a context from `buildHttpContext` (once); UNAUTHENTICATED as `authenticate` decides. */
+export async function authenticatePending(ctx: Context): Promise<void> {
+  const authorization = ctx.memo.get(PENDING_VIEWER) as string | undefined;
+  if (authorization === undefined) return;
+  ctx.memo.delete(PENDING_VIEWER);
+  ctx.viewer = await authenticate(ctx.em, authorization);
 }

@@ -2,7 +2,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import type { ApolloServer } from '@apollo/server';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Context } from '../common/context';
-import { buildContext, type ContextDeps } from './context';
+import { buildHttpContext, type ContextDeps } from './context';
 import { graphiqlAssets, sendGraphiql, wantsGraphiql } from './graphiql';
 import { inboundEmailRoutes } from './inbound-email';
 import { consoleRoutes } from './console/console';
@@ -64,7 +64,7 @@ export function createHttpApp(apollo: ApolloServer<Context>, deps: ContextDeps, 
     express.json({ limit: deps.config.maxBodyBytes, strict: false }),
     bodyErrors,
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(deps, req.headers.authorization, req.socket.remoteAddress ?? 'unknown'),
+      context: async ({ req }) => buildHttpContext(deps, req.headers.authorization, req.socket.remoteAddress ?? 'unknown'),
     }),
   );
 
