@@ -1,5 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Config } from '../config';
@@ -121,7 +121,9 @@ export function createApollo(schema: GraphQLSchema, config: Config, log: Logger,
     // main.ts owns SIGTERM: it drains WebSockets, then Apollo, then the database.
     stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
-    plugins: [ApolloServerPluginLandingPageDisabled(), legacyJsonStatus, queryCostPlugin, ...(limits.plugins as ApolloServerPlugin<Context>[]), ...plugins],
+    // No cache hints are used (responses are per viewer): without the cache-control plugin Apollo
+    // does not wrap every field resolver in its instrumentation.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), legacyJsonStatus, queryCostPlugin, ...(limits.plugins as ApolloServerPlugin<Context>[]), ...plugins],
     logger: {
       debug: (m) => log.debug(m),
       info: (m) => log.info(m),
