@@ -63,7 +63,7 @@ describe('statements per command', () => {
     expect(few.length).toBeLessThanOrEqual(OPEN_TICKET_CEILING);
   });
 
-  it('a bulk close of 50 tickets sends the statements a close of 5 does', async () => {
+  it('a bulk close of 50 tickets sends the statements a close of 5 does', { timeout: 120_000 }, async () => {
     const ids = await openMany(55, 'Bulk');
     const closed = w.statuses['Closed']!;
     let five: Payload | undefined;
