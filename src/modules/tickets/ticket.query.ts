@@ -127,18 +127,22 @@ export async function ticketPage(
     keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (${bound}, ?::int)`;
     params.push(value, id);
   }
-  const rows = await ctx.em.execute<{ id: number; sort: unknown }[]>(
-    `select t."id", ${expr} as sort from "ticket" t where ${condition}${keyset} order by ${expr} ${dir}, t."id" ${dir} limit ${first + 1}`,
+  // The page's rows come whole in the keyset statement and are mapped to entities (no second round trip).
+  const rows = await ctx.em.execute<({ id: number } & Record<string, unknown>)[]>(
+    `select t.*, ${expr} as "__sort" from "ticket" t where ${condition}${keyset} order by ${expr} ${dir}, t."id" ${dir} limit ${first + 1}`,
     params,
   );
   const page = rows.slice(0, first);
-  const entities = page.length ? await ctx.em.find(Ticket, { id: { $in: page.map((r) => r.id) } }) : [];
-  const byId = new Map(entities.map((t) => [t.id, t]));
-  const cursorOf = (r: { id: number; sort: unknown }) => {
-    const v = r.sort instanceof Date ? (Number.isFinite(r.sort.getTime()) ? r.sort.toISOString() : 'infinity') : r.sort;
-    return encodeCursor(v, r.id, list);
+  const cursorOf = (r: Record<string, unknown>) => {
+    const sort = r.__sort;
+    const v = sort instanceof Date ? (Number.isFinite(sort.getTime()) ? sort.toISOString() : 'infinity') : sort;
+    return encodeCursor(v, Number(r.id), list);
   };
-  const edges = page.filter((r) => byId.has(r.id)).map((r) => ({ cursor: cursorOf(r), node: byId.get(r.id)! }));
+  const edges = page.map((r) => {
+    const cursor = cursorOf(r);
+    delete r.__sort;
+    return { cursor, node: ctx.em.map(Ticket, r) };
+  });
   return withLazyTotal(
     {
       edges,
