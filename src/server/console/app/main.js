@@ -96,12 +96,17 @@ function Desk({ desk, onLogout }) {
   const queuesRef = useRef([]);
   queuesRef.current = queues;
 
+  // When each queue's count last came from queueUpdates: a read of the tree sent before that
+  // may be older than it, so the read does not overwrite it (the stream's count is exact).
+  const streamedAt = useRef(new Map());
+
   /** The tree with exact counts. */
   const loadQueues = useCallback(async () => {
     try {
+      const sent = performance.now();
       const d = await gql(Q.QUEUES);
       setQueues(d.queues);
-      setCounts(Object.fromEntries(flatten(d.queues).map((q) => [q.id, q.count])));
+      setCounts((c) => Object.fromEntries(flatten(d.queues).map((q) => [q.id, (streamedAt.current.get(q.id) ?? -1) > sent && q.id in c ? c[q.id] : q.count])));
       setQueuesError(null);
       return d.queues;
     } catch (error) {
@@ -145,9 +150,9 @@ function Desk({ desk, onLogout }) {
 
   // One subscription for every queue in the tree: counts for the sidebar, membership for the open list.
   // queueUpdates covers the queues visible when it starts, so a new set of queues gets a new
-  // subscription, started before the old one is stopped. (A change that lands between the
-  // tree's read and the new subscription's start shows with that queue's next update: every
-  // update carries the queue's exact count.)
+  // subscription, started before the old one is stopped. (graphql-ws does not say when the
+  // server has set a subscription up: a change that lands between the tree's read and that
+  // moment shows with the queue's next update, which carries its exact count.)
   const queueIds = idsOf(queues);
   const subscription = useRef(null);
   useEffect(() => {
@@ -158,6 +163,7 @@ function Desk({ desk, onLogout }) {
       (d) => {
         const u = d.queueUpdates;
         lastCursor.current = u.cursor;
+        streamedAt.current.set(u.queue.id, performance.now());
         setCounts((c) => ({ ...c, [u.queue.id]: u.count }));
         listeners.current.forEach((fn) => fn(u));
       },

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { gql, subscribe, upload } from './api.js';
 import { availableActions, runQuickAction } from './preview.js';
 import * as Q from './queries.js';
@@ -70,7 +70,9 @@ function ReplyForm({ ticket, desk, focus, rebase, conflict, onReload, onDone, on
   }, [focus]);
 
   // After a conflict and "Reload": the draft is kept and now answers the version just read.
-  useEffect(() => {
+  // A layout effect: it lands with the render that takes the conflict away, so a Send clicked
+  // right after it never goes out with the old version.
+  useLayoutEffect(() => {
     if (!rebase.n) return;
     setBaseVersion(rebase.version);
     setOutcome({ errors: [], error: null });
