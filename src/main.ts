@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     // Printed once, on the first start, so a newcomer can log in; never logged again.
     process.stdout.write(
       `\n  First admin created.\n    email:    ${email}\n    password: ${password ?? '(from DESKQL_ADMIN_PASSWORD)'}\n` +
-        `  GraphiQL: ${server.url}\n\n`,
+        `  GraphiQL: ${server.url}\n  Agent console: ${server.url.replace(/\/graphql$/, '/console/')}\n\n`,
     );
   }
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded database in ${config.dataDir}`;

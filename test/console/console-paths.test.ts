@@ -75,7 +75,7 @@ describe('the console page', () => {
       expect(ref.startsWith('/console/')).toBe(true);
       const res = await rawGet(ref);
       expect(res.status, ref).toBe(200);
-      expect(res.headers['content-type']).toMatch(/^(text\/javascript|text\/css)/);
+      expect(res.headers['content-type']).toMatch(/^(text\/javascript|text\/css|image\/svg\+xml)/);
       expect(res.headers['content-security-policy']).toBeDefined();
     }
   });

@@ -68,6 +68,9 @@ describe('the server process', () => {
     await expect.poll(() => /password: (\S+)/.exec(s.stdout())?.[1], { timeout: 5000 }).toBeTruthy();
     password = /password: (\S+)/.exec(s.stdout())![1]!;
     expect(s.stdout()).toContain('email:    admin@example.com');
+    const consoleUrl = /Agent console: (\S+)/.exec(s.stdout())?.[1];
+    expect(consoleUrl).toBe(s.url.replace(/\/graphql$/, '/console/'));
+    expect((await fetch(consoleUrl!)).status).toBe(200);
     expect((await fetch(s.url.replace('/graphql', '/healthz'))).status).toBe(200);
 
     const login = await post(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);

@@ -42,12 +42,17 @@ function Login({ onLoggedIn, notice }) {
   </main>`;
 }
 
+/**
+ * The queues, nested. Each link's accessible name is exactly "<name> <count>"
+ * (what screen readers announce and the tests find): the custom queues' star
+ * is an aria-hidden element, not CSS generated content, which would join the name.
+ */
 function QueueTree({ queues, counts, current }) {
   return html`<ul>
     ${queues.map(
       (q) => html`<li key=${q.id}>
         <a href=${queueHref(q.id)} aria-current=${q.id === current ? 'page' : undefined} class=${q.key ? '' : 'custom'}>
-          <span class="qname">${q.name}</span> <span class="qcount">${counts[q.id] ?? q.count}</span>
+          <span class="qname">${q.key ? null : html`<span class="star" aria-hidden="true">★ </span>`}${q.name}</span> <span class="qcount">${counts[q.id] ?? q.count}</span>
         </a>
         ${q.children?.length ? html`<${QueueTree} queues=${q.children} counts=${counts} current=${current} />` : null}
       </li>`,
@@ -56,6 +61,14 @@ function QueueTree({ queues, counts, current }) {
 }
 
 const flatten = (queues) => queues.flatMap((q) => [q, ...flatten(q.children ?? [])]);
+
+/** The tree's shape (ids, names, nesting), to tell whether a re-read changed it. */
+const shapeOf = (queues) => JSON.stringify(queues.map((q) => [q.id, q.name, shapeOf(q.children ?? [])]));
+/** The set of queues one queueUpdates subscription covers. */
+const idsOf = (queues) => flatten(queues).map((q) => q.id).sort().join(' ');
+
+/** How often the sidebar's shape is read again while the tab is shown (it is also read on returning to the tab). */
+const TREE_POLL_MS = 15_000;
 
 function ConnectionBanner({ conn }) {
   if (conn.state === 'lost' || conn.state === 'reconnecting')
@@ -80,11 +93,20 @@ function Desk({ desk, onLogout }) {
     return () => removeEventListener('hashchange', onHash);
   }, []);
 
+  const queuesRef = useRef([]);
+  queuesRef.current = queues;
+
+  // When each queue's count last came from queueUpdates: a read of the tree sent before that
+  // may be older than it, so the read does not overwrite it (the stream's count is exact).
+  const streamedAt = useRef(new Map());
+
+  /** The tree with exact counts. */
   const loadQueues = useCallback(async () => {
     try {
+      const sent = performance.now();
       const d = await gql(Q.QUEUES);
       setQueues(d.queues);
-      setCounts(Object.fromEntries(flatten(d.queues).map((q) => [q.id, q.count])));
+      setCounts((c) => Object.fromEntries(flatten(d.queues).map((q) => [q.id, (streamedAt.current.get(q.id) ?? -1) > sent && q.id in c ? c[q.id] : q.count])));
       setQueuesError(null);
       return d.queues;
     } catch (error) {
@@ -102,32 +124,68 @@ function Desk({ desk, onLogout }) {
     });
   }, []);
 
-  // One subscription for every queue: counts for the sidebar, membership for the open list.
+  // Queues created, renamed or deleted while the console is open (by an admin, or this agent
+  // elsewhere): the tree's shape is read again now and then and on returning to the tab, and
+  // when it changed, the tree is read with its counts (and the subscription below follows).
   useEffect(() => {
+    let stopped = false;
+    const check = async () => {
+      if (document.hidden || !queuesRef.current.length) return;
+      try {
+        const d = await gql(Q.QUEUE_TREE);
+        if (!stopped && shapeOf(d.queues) !== shapeOf(queuesRef.current)) await loadQueues();
+      } catch {}
+    };
+    const timer = setInterval(check, TREE_POLL_MS);
+    const onVisible = () => !document.hidden && check();
+    document.addEventListener('visibilitychange', onVisible);
+    addEventListener('focus', check);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+      removeEventListener('focus', check);
+    };
+  }, []);
+
+  // One subscription for every queue in the tree: counts for the sidebar, membership for the open list.
+  // queueUpdates covers the queues visible when it starts, so a new set of queues gets a new
+  // subscription, started before the old one is stopped. (graphql-ws does not say when the
+  // server has set a subscription up: a change that lands between the tree's read and that
+  // moment shows with the queue's next update, which carries its exact count.)
+  const queueIds = idsOf(queues);
+  const subscription = useRef(null);
+  useEffect(() => {
+    if (!queueIds) return;
     const stop = subscribe(
       Q.QUEUE_UPDATES,
       {},
       (d) => {
         const u = d.queueUpdates;
         lastCursor.current = u.cursor;
+        streamedAt.current.set(u.queue.id, performance.now());
         setCounts((c) => ({ ...c, [u.queue.id]: u.count }));
         listeners.current.forEach((fn) => fn(u));
       },
       (error) => setQueuesError(error),
     );
-    const offConn = on('connection', (c) => {
-      setConn((prev) => ({ ...c, resumedAt: c.resumed ? Date.now() : prev.resumedAt }));
-      // Back after a drop: what changed meanwhile is read again (counts are exact, lists re-read from their first page).
-      if (c.resumed) {
-        loadQueues();
-        setResync((n) => n + 1);
-      }
-    });
-    return () => {
-      stop();
-      offConn();
-    };
-  }, []);
+    subscription.current?.();
+    subscription.current = stop;
+  }, [queueIds]);
+  useEffect(() => () => subscription.current?.(), []);
+
+  useEffect(
+    () =>
+      on('connection', (c) => {
+        setConn((prev) => ({ ...c, resumedAt: c.resumed ? Date.now() : prev.resumedAt }));
+        // Back after a drop: what changed meanwhile is read again (counts are exact, lists re-read from their first page).
+        if (c.resumed) {
+          loadQueues();
+          setResync((n) => n + 1);
+        }
+      }),
+    [],
+  );
 
   const updates = useCallback((fn) => {
     listeners.current.add(fn);

@@ -40,6 +40,18 @@ export const QUEUES = `query Queues {
   queues { ${QUEUE_FIELDS} children { ${QUEUE_FIELDS} children { ${QUEUE_FIELDS} children { ${QUEUE_FIELDS} } } } }
 }`;
 
+const TREE_FIELDS = `id key name`;
+
+/**
+ * The sidebar's shape alone, without counts (no counting, so cheap to ask
+ * often): how the console notices a queue created, renamed or deleted while
+ * it is open. queueUpdates covers the queues that were visible when it was
+ * subscribed, so a new queue needs a new subscription too.
+ */
+export const QUEUE_TREE = `query QueueTree {
+  queues { ${TREE_FIELDS} children { ${TREE_FIELDS} children { ${TREE_FIELDS} children { ${TREE_FIELDS} } } } }
+}`;
+
 /**
  * One row of the ticket list. Field sets are shared by interpolation, not
  * GraphQL fragments: the cost analysis charges a fragment spread a level of depth.

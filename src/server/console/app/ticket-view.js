@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { gql, subscribe, upload } from './api.js';
 import { availableActions, runQuickAction } from './preview.js';
 import * as Q from './queries.js';
@@ -42,6 +42,7 @@ function useOutcome() {
   return [outcome, run, setOutcome];
 }
 
+/** Shown by the Send button, where the agent is looking when it happens. */
 function Conflict({ onReload }) {
   return html`<div class="conflict" role="alert">
     <p><strong>This ticket changed — reload.</strong> Someone else changed it while you were writing; your text is kept.</p>
@@ -49,7 +50,7 @@ function Conflict({ onReload }) {
   </div>`;
 }
 
-function ReplyForm({ ticket, desk, focus, rebase, onDone, onConflict, onStartWriting }) {
+function ReplyForm({ ticket, desk, focus, rebase, conflict, onReload, onDone, onConflict, onStartWriting }) {
   const [body, setBody] = useState('');
   const [canned, setCanned] = useState({ list: [], id: '', note: null, error: null });
   const [statusId, setStatusId] = useState('');
@@ -69,7 +70,9 @@ function ReplyForm({ ticket, desk, focus, rebase, onDone, onConflict, onStartWri
   }, [focus]);
 
   // After a conflict and "Reload": the draft is kept and now answers the version just read.
-  useEffect(() => {
+  // A layout effect: it lands with the render that takes the conflict away, so a Send clicked
+  // right after it never goes out with the old version.
+  useLayoutEffect(() => {
     if (!rebase.n) return;
     setBaseVersion(rebase.version);
     setOutcome({ errors: [], error: null });
@@ -177,6 +180,7 @@ function ReplyForm({ ticket, desk, focus, rebase, onDone, onConflict, onStartWri
     <${FieldErrors} errors=${errorsFor(outcome.errors, 'attachmentIds')} />
     <${FieldErrors} errors=${errorsFor(outcome.errors, null, shown)} />
     <${ApiErrors} error=${outcome.error} />
+    ${conflict ? html`<${Conflict} onReload=${onReload} />` : null}
     <div class="row end"><button type="submit" class="primary" disabled=${!ok}>Send</button></div>
   </form>`;
 }
@@ -444,7 +448,6 @@ export function TicketView({ number, section, desk, resync }) {
     <${FieldErrors} errors=${actionErrors} />
     ${otherLock ? html`<p class="lock-banner" role="status"><strong>Locked:</strong> ${otherLock.agent.name} is working on this ticket (until ${formatDate(otherLock.expiresAt)}).</p>` : null}
     ${live ? html`<p class="live-note" role="status">Updated live: ${live.kind.toLowerCase().replace(/_/g, ' ')} by ${live.actor} ${relative(live.at)}</p>` : null}
-    ${conflict ? html`<${Conflict} onReload=${reloadAfterConflict} />` : null}
     <div class="ticket-body">
       <div class="thread-column">
         <section class="thread" aria-label="Thread">
@@ -452,7 +455,7 @@ export function TicketView({ number, section, desk, resync }) {
           ${threadPage?.hasNextPage ? html`<button type="button" onClick=${moreThread}>Later entries…</button>` : null}
         </section>
         ${t.viewerCan.reply
-          ? html`<${ReplyForm} ticket=${t} desk=${desk} rebase=${rebase} focus=${section === 'reply'} onStartWriting=${takeLock} onConflict=${() => setConflict(true)} onDone=${afterChange} />`
+          ? html`<${ReplyForm} ticket=${t} desk=${desk} rebase=${rebase} conflict=${conflict} onReload=${reloadAfterConflict} focus=${section === 'reply'} onStartWriting=${takeLock} onConflict=${() => setConflict(true)} onDone=${afterChange} />`
           : html`<p class="muted">You may not reply to this ticket.</p>`}
         ${t.viewerCan.addNote ? html`<${NoteForm} ticket=${t} focus=${section === 'note'} onDone=${afterChange} />` : null}
       </div>
