@@ -310,3 +310,10 @@ export class RegexPool {
     this.pump();
   }
 }
+
+declare module '../../common/context' {
+  interface Services {
+    /** Runs ticket-filter regexes off the event loop, each with its time bound (src/server/app.ts builds it). */
+    regex: RegexPool;
+  }
+}
