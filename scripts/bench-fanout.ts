@@ -526,8 +526,8 @@ async function orchestrate(): Promise<number> {
   const keep = (d: Buffer) => {
     serverOut = (serverOut + d.toString()).slice(-20_000);
   };
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
   let serverExit: number | string | null = null;
   const serverExited = new Promise<void>((resolve) =>
     server.on('exit', (code, signal) => {

@@ -77,7 +77,7 @@ async function post(token: string | null, body: Buffer | ReadableStream<Uint8Arr
     body,
     headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 

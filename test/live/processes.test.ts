@@ -45,8 +45,8 @@ async function spawnServer(dbEnv: Record<string, string>, extra: Record<string, 
   Object.assign(env, dbEnv);
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -60,7 +60,7 @@ async function spawnServer(dbEnv: Record<string, string>, extra: Record<string, 
         resolve(m[1]!.replace('localhost', '127.0.0.1'));
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', () => {
       clearTimeout(timer);
       reject(new Error(`exited before it was ready:\n${out}`));

@@ -139,7 +139,7 @@ export class RegexPool {
         id: this.nextId++,
         batch,
         todo: batch.tests.map((_, i) => i),
-        results: batch.tests.map(() => 'error' as RegexOutcome),
+        results: batch.tests.map(() => 'error'),
         errors: [],
         resolve,
       };

@@ -65,7 +65,7 @@ async function cleanRules(em: EntityManager, problems: Problems, rules: TicketFi
       const decoded = named ? decodeGlobalId(value) : null;
       if (named && decoded && typeof decoded.key === 'number') {
         if (decoded.type !== named.type) problems.add(ErrorCode.BAD_USER_INPUT, `The value is the id of a ${decoded.type}, not of a ${named.type}`, at);
-        else if (!(await em.findOne(named.entity, { id: decoded.key } as never))) problems.add(ErrorCode.NOT_FOUND, `${named.type} not found`, at);
+        else if (!(await em.findOne(named.entity, { id: decoded.key }))) problems.add(ErrorCode.NOT_FOUND, `${named.type} not found`, at);
       }
     }
     result.push({ field: rule.field, operator: rule.operator, value });
@@ -286,7 +286,7 @@ function byId<T extends { id: number }>(ctx: Context, entity: new (...args: neve
   if (!key) loaderKeys.set(entity, (key = Symbol(entity.name)));
   return memo(ctx, key, () =>
     new DataLoader<number, T | null>(async (ids) => {
-      const rows = await ctx.em.find(entity, { id: { $in: [...ids] } } as never);
+      const rows = await ctx.em.find(entity, { id: { $in: [...ids] } });
       const found = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => found.get(id) ?? null);
     }),
