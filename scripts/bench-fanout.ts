@@ -528,7 +528,8 @@ async function orchestrate(): Promise<number> {
   };
   server.stdout.on('data', keep);
   server.stderr.on('data', keep);
-  let serverExit: number | string | null = null;
+  // Set by the exit listener: `as` keeps TypeScript from narrowing it to null at the checks below.
+  let serverExit = null as number | string | null;
   const serverExited = new Promise<void>((resolve) =>
     server.on('exit', (code, signal) => {
       serverExit = code ?? signal;
