@@ -76,7 +76,7 @@ async function terminate(p: Proc | undefined): Promise<number | null | undefined
   return p.exited;
 }
 
-async function post<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
+async function post<T = unknown>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -157,7 +157,7 @@ describe.runIf(process.env.DATABASE_URL)('two server processes on one PostgreSQL
     const db = await testDatabase();
     // A long backstop poll: within the test's waits only NOTIFY can carry the change across.
     const slowPoll = { DESKQL_EVENT_POLL_MS: '60000' };
-    let bStarted = 0;
+    let bStarted: number;
     let a: Proc | undefined;
     let b: Proc | undefined;
     let client: WsClient | undefined;
