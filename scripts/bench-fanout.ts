@@ -526,9 +526,10 @@ async function orchestrate(): Promise<number> {
   const keep = (d: Buffer) => {
     serverOut = (serverOut + d.toString()).slice(-20_000);
   };
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
-  let serverExit: number | string | null = null;
+  server.stdout.on('data', keep);
+  server.stderr.on('data', keep);
+  // Set by the exit listener: `as` keeps TypeScript from narrowing it to null at the checks below.
+  let serverExit = null as number | string | null;
   const serverExited = new Promise<void>((resolve) =>
     server.on('exit', (code, signal) => {
       serverExit = code ?? signal;

@@ -45,12 +45,12 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${out}`)), 60_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       const m = /"url":"(http:[^"]+)"/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -69,7 +69,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   };
 }
 
-async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+async function gql<T = unknown>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -221,7 +221,7 @@ async function run(url: string, token: string, count: number, concurrency: numbe
       while (next < count) {
         const n = offset + next++;
         const t0 = performance.now();
-        const data = await gql(url, OPEN, { input: ticketInput(n, matching) }, token);
+        const data = await gql<{ openTicket: { userErrors: unknown[] } }>(url, OPEN, { input: ticketInput(n, matching) }, token);
         latencies.push(performance.now() - t0);
         if (data.openTicket.userErrors.length) throw new Error(JSON.stringify(data.openTicket.userErrors));
       }
@@ -330,16 +330,16 @@ async function main(): Promise<void> {
   serverPid = server.child.pid;
   statements = await StatementCounter.open(benchDatabase);
   try {
-    const login = await gql(server.url, `mutation { login(input: { email: "admin@example.com", password: "${PASSWORD}" }) { token } }`);
+    const login = await gql<{ login: { token: string } }>(server.url, `mutation { login(input: { email: "admin@example.com", password: "${PASSWORD}" }) { token } }`);
     const token: string = login.login.token;
-    const dir = await gql(server.url, '{ departments { id name } priorities { id name } }', {}, token);
-    const sales = await gql(server.url, 'mutation { createDepartment(input: { name: "Sales" }) { department { id } } }', {}, token);
-    const team = await gql(server.url, 'mutation { createTeam(input: { name: "Escalations" }) { team { id } } }', {}, token);
-    const prio = (name: string) => dir.priorities.find((p: { name: string }) => p.name === name).id as string;
+    const dir = await gql<{ priorities: { id: string; name: string }[] }>(server.url, '{ departments { id name } priorities { id name } }', {}, token);
+    const sales = await gql<{ createDepartment: { department: { id: string } } }>(server.url, 'mutation { createDepartment(input: { name: "Sales" }) { department { id } } }', {}, token);
+    const team = await gql<{ createTeam: { team: { id: string } } }>(server.url, 'mutation { createTeam(input: { name: "Escalations" }) { team { id } } }', {}, token);
+    const prio = (name: string) => dir.priorities.find((p) => p.name === name)!.id;
     const ref = { salesId: sales.createDepartment.department.id, teamId: team.createTeam.team.id, high: prio('High'), emergency: prio('Emergency') };
     const ids: string[] = [];
     for (const input of filterInputs(ref)) {
-      const res = await gql(server.url, CREATE_FILTER, { input }, token);
+      const res = await gql<{ createTicketFilter: { userErrors: unknown[]; ticketFilter: { id: string } } }>(server.url, CREATE_FILTER, { input }, token);
       if (res.createTicketFilter.userErrors.length) throw new Error(JSON.stringify(res.createTicketFilter.userErrors));
       ids.push(res.createTicketFilter.ticketFilter.id);
     }
@@ -352,7 +352,7 @@ async function main(): Promise<void> {
     let matched = 0;
     for (let n = 0; n < 100; n++) {
       const { subject, body, owner } = ticketInput(n, true);
-      const dry = await gql(server.url, DRY_RUN, { input: { subject, body, email: owner.email, name: owner.name, source: 'EMAIL' } }, token);
+      const dry = await gql<{ testTicketFilters: { filters: unknown[] } }>(server.url, DRY_RUN, { input: { subject, body, email: owner.email, name: owner.name, source: 'EMAIL' } }, token);
       matched += dry.testTicketFilters.filters.length;
     }
     await setActive(false);

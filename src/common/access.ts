@@ -35,7 +35,7 @@ export function allows(rule: AccessRule, ctx: Context): boolean {
 
 function guard(rule: AccessRule): MiddlewareFn<Context> {
   return async ({ context, info }, next) => {
-    if (allows(rule, context)) return next();
+    if (allows(rule, context)) return next() as Promise<unknown>;
     if (context.viewer === null) throw unauthenticated();
     const message = rule === 'admin' ? 'Only administrators may do this' : 'You are not allowed to do this';
     // A mutation answers with its payload's userErrors (every other payload field is nullable);

@@ -42,7 +42,7 @@ export async function checkUnique<T extends object>(
   exceptId?: number,
 ): Promise<boolean> {
   const where = { [field]: value, ...(exceptId ? { id: { $ne: exceptId } } : {}) };
-  if ((await em.count(entity, where as never, { flushMode: 'commit' })) > 0) {
+  if ((await em.count(entity, where, { flushMode: 'commit' })) > 0) {
     problems.add(ErrorCode.BAD_USER_INPUT, `${field} is already taken`, field);
     return false;
   }

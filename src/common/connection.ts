@@ -106,7 +106,7 @@ export async function keysetPage<T extends { id: number | string }>(
   entity: ClassType<T>,
   where: FilterQuery<T>,
   args: PageArgs,
-  orderBy: QueryOrderMap<T> = {} as QueryOrderMap<T>,
+  orderBy: QueryOrderMap<T> = {},
 ): Promise<ConnectionShape<T>> {
   const first = pageSize(args.first);
   const order = { ...orderBy, id: 'asc' } as QueryOrderMap<T>;

@@ -1,16 +1,30 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
-import type { UrlSigner } from '../modules/attachments/signed-url';
-import type { LoginLimiter } from '../modules/auth/login-limiter';
-import type { LiveHub } from '../modules/events/live';
-import type { RegexPool } from '../modules/filters/regex-pool';
-import type { Agent } from '../modules/directory/agent.entity';
-import type { EndUser } from '../modules/directory/end-user.entity';
 import type { Logger } from './logger';
+
+// common/ imports nothing from modules/ (DESIGN.md's layering; `npm run lint` checks it).
+// Where the context carries a module's class, common declares the slot with what it
+// reads itself, and the module that owns the class fills the slot in by declaration
+// merging (`declare module '…/common/context'`), next to the class. Each slot says
+// where. src/server/app.ts builds the values.
+
+/**
+ * The signed-in agent: the directory's Agent entity (src/modules/directory/agent.entity.ts
+ * widens this interface to it). common/ reads only what is declared here.
+ */
+export interface ViewerAgent {
+  readonly id: number;
+  readonly isAdmin: boolean;
+}
+
+/** The signed-in end user: the directory's EndUser entity (widened in src/modules/directory/end-user.entity.ts). */
+export interface ViewerEndUser {
+  readonly id: number;
+}
 
 export interface AgentViewer {
   kind: 'agent';
-  agent: Agent;
+  agent: ViewerAgent;
   /** Id of the session token or API key that authenticated the request. */
   tokenId: number;
   via: 'session' | 'apiKey';
@@ -18,7 +32,7 @@ export interface AgentViewer {
 
 export interface EndUserViewer {
   kind: 'endUser';
-  user: EndUser;
+  user: ViewerEndUser;
   tokenId: number;
   /** Set for an anonymous ticket-access token: the one ticket it opens. */
   ticketScope: number | null;
@@ -26,19 +40,17 @@ export interface EndUserViewer {
 
 export type Viewer = AgentViewer | EndUserViewer;
 
-/** Process-wide singletons the operations share. */
+/**
+ * Process-wide singletons the operations share, built in src/server/app.ts. The two
+ * common/ itself calls are declared here; each module adds the one it provides, next to
+ * its class: `loginLimits` (auth/login-limiter.ts), `live` (events/live.ts), `urlSigner`
+ * (attachments/signed-url.ts), `regex` (filters/regex-pool.ts).
+ */
 export interface Services {
-  loginLimits: LoginLimiter;
   /** The event dispatcher: told after a commit that wrote events (absent in scripts). */
   events?: { committed(): void };
-  /** Live subscriptions' fan-out (absent in scripts). */
-  live?: LiveHub;
   /** Open WebSockets' access guard: told after a commit that may change a token or someone's access (absent in scripts). */
   sockets?: { accessChanged(): void };
-  /** Signs attachment links (absent until the server has loaded its key). */
-  urlSigner?: UrlSigner;
-  /** Runs ticket-filter regexes off the event loop, each with its time bound. */
-  regex: RegexPool;
 }
 
 /** What every resolver gets, over HTTP and WebSocket alike. */

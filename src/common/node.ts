@@ -28,11 +28,11 @@ export function nodeKind(typeName: string): NodeKind | undefined {
 
 /** The GraphQL type name of an entity instance. */
 export function typeNameOf(value: object): string {
-  let proto: object | null = Object.getPrototypeOf(value);
+  let proto = Object.getPrototypeOf(value) as object | null;
   while (proto) {
     const kind = byEntity.get(proto.constructor as EntityClass);
     if (kind) return kind.typeName;
-    proto = Object.getPrototypeOf(proto);
+    proto = Object.getPrototypeOf(proto) as object | null;
   }
   throw new Error(`No GraphQL node type is registered for ${value.constructor.name}`);
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, type Problems } from './errors';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 const emailSchema = z.email();
 

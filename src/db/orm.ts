@@ -89,7 +89,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     dbName: 'postgres',
     driverOptions: { connection: { pglite: () => pglite } },
     ...queryLogging(options),
-  } as Options)) as unknown as MikroORM;
+  })) as unknown as MikroORM;
   return {
     orm,
     engine: 'pglite',

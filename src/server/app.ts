@@ -34,6 +34,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The services every process needs (scripts too); startServer adds the rest. The type
+ * is common/'s Services with the slots the modules declare (src/common/context.ts), so
+ * a module's required service that is not built here does not compile.
+ */
 export function createServices(config: Config): Services {
   return {
     loginLimits: new LoginLimiter({

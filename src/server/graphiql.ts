@@ -5,7 +5,7 @@ import express, { type Router } from 'express';
 /** The folder of an installed package (some packages export neither their UMD files nor package.json). */
 function packageDir(name: string): string {
   let dir = path.dirname(require.resolve(name));
-  while (!fs.existsSync(path.join(dir, 'package.json')) || JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== name) {
+  while (!fs.existsSync(path.join(dir, 'package.json')) || (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name !== name) {
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`package ${name} not found`);
     dir = up;

@@ -32,7 +32,7 @@ import {
 } from '../modules/tickets/ticket.resolver';
 import { ReferenceResolver } from '../modules/tickets/reference.resolver';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's buildSchema takes the resolver classes as NonEmptyArray<Function>
 const resolvers: NonEmptyArray<Function> = [
   NodeIdResolver,
   ActorIdResolver,

@@ -170,7 +170,7 @@ export class SocketAccessGuard {
       fingerprints.set(viewerKey(viewer), principalFingerprint(await loadPrincipal(em, viewer)));
     }
     // Fresh as of this check, unless a change came in meanwhile.
-    this.known = this.lastChange < started ? new Map(fingerprints) : new Map();
+    this.known = this.lastChange < started ? new Map(fingerprints) : new Map<string, string>();
     let revoked = 0;
     let changed = 0;
     for (const [socket, watched] of this.sockets) {

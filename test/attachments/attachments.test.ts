@@ -56,7 +56,7 @@ async function uploadOk(token: string, bytes: Buffer, filename: string, type?: s
 async function download(token: string | null, id: string): Promise<Reply<Buffer> & { json: unknown }> {
   const res = await fetch(`${base}/attachments/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const body = Buffer.from(await res.arrayBuffer());
-  const json = res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(body.toString('utf8')) : null;
+  const json = res.headers.get('content-type')?.startsWith('application/json') ? (JSON.parse(body.toString('utf8')) as unknown) : null;
   return { status: res.status, body, headers: res.headers, json };
 }
 
@@ -77,7 +77,7 @@ async function post(token: string | null, body: Buffer | ReadableStream<Uint8Arr
     body,
     headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 

@@ -67,7 +67,7 @@ async function rendered(cannedResponseId: string, ticketId: string, token = w.ag
   return res.data!.renderCannedResponse;
 }
 
-const NOT_FOUND = (message: string) => [expect.objectContaining({ message, path: ['renderCannedResponse'], extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })];
+const NOT_FOUND = (message: string): unknown[] => [expect.objectContaining({ message, path: ['renderCannedResponse'], extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })];
 
 const counts = async () => ({
   entries: await t.em().count(ThreadEntry, {}),

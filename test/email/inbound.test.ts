@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailAddressState, InboundEmail, OutboundEmail } from '../../src/modules/email/email.entity';
+import { Mailbox } from '../../src/modules/email/mailbox.entity';
 import { Ticket } from '../../src/modules/tickets/ticket.entity';
 import { startTestServer, type TestServer } from '../support/server';
 import { buildWorld, type World } from '../support/world';
@@ -161,6 +162,18 @@ describe('a conversation by email', () => {
     expect(a.status).toBe('TICKET');
     expect(await t.em().count(Ticket, {})).toBe(before + 1);
     expect(await t.em().count(InboundEmail, { messageId: '<twice.1@customer.test>' })).toBe(1);
+  });
+
+  it('a message that names the mailbox only in its delivery headers is routed to it', async () => {
+    // Sent to a list (or BCC): the MTA records the mailbox in Delivered-To (which mailparser parses into
+    // addresses) or X-Original-To (text). No ?mailbox on the pipe: the recipients decide.
+    const support = await t.em().findOneOrFail(Mailbox, { address: 'support@desk.test' });
+    for (const [name, n] of [['Delivered-To', 1], ['X-Original-To', 2]] as const) {
+      const raw = await compose({ from: 'lister@customer.test', to: 'everyone@lists.test', subject: `Via ${name}`, messageId: `<delivered.${n}@customer.test>`, text: 'Hello', headers: { [name]: 'support@desk.test' } });
+      const row = await deliver(raw);
+      expect(row.status, row.reason ?? '').toBe('TICKET');
+      expect(row.mailbox?.id, name).toBe(support.id);
+    }
   });
 });
 

@@ -75,7 +75,7 @@ async function createFilter(input: Partial<CreateTicketFilterInput> & { name: st
 async function openAnonymously(input: Partial<OpenTicketInput>) {
   const res = await t.gql(
     AutoReplyOpenTicketDocument,
-    { input: { subject: 'Hello', body: '<p>Please help</p>', owner: { email: 'pat@customer.test', name: "Pat O'Neil" }, ...input } as OpenTicketInput },
+    { input: { subject: 'Hello', body: '<p>Please help</p>', owner: { email: 'pat@customer.test', name: "Pat O'Neil" }, ...input } },
     { token: null },
   );
   expect(res.errors).toBeUndefined();

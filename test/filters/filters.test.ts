@@ -93,7 +93,7 @@ async function tryCreate(input: FilterInput, token = admin) {
 async function open(input: Partial<OpenTicketInput>, token: string | null = admin) {
   const res = await t.gql(
     FilteredOpenTicketDocument,
-    { input: { subject: 'Hello', body: 'Hi there', owner: { email: 'someone@customer.test' }, source: 'EMAIL', ...input } as OpenTicketInput },
+    { input: { subject: 'Hello', body: 'Hi there', owner: { email: 'someone@customer.test' }, source: 'EMAIL', ...input } },
     { token },
   );
   expect(res.errors).toBeUndefined();
@@ -109,7 +109,7 @@ async function opened(input: Partial<OpenTicketInput>, token: string | null = ad
 async function dryRun(input: Partial<TestTicketFiltersInput>) {
   const res = await t.gql(
     DryRunTicketFiltersDocument,
-    { input: { subject: 'Hello', body: 'Hi there', email: 'someone@customer.test', source: 'EMAIL', ...input } as TestTicketFiltersInput },
+    { input: { subject: 'Hello', body: 'Hi there', email: 'someone@customer.test', source: 'EMAIL', ...input } },
     { token: admin },
   );
   expect(res.errors).toBeUndefined();

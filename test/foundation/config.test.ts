@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
@@ -56,6 +57,6 @@ describe('configuration', () => {
     expect(run.stderr).toContain('PORT: must be between 0 and 65535');
     expect(run.stderr).toContain('DESKQL_ADMIN_PASSWORD: must be at least 10 characters');
     expect(run.stderr).not.toContain('tiny');
-    expect(require('node:fs').existsSync(dataDir)).toBe(false);
+    expect(fs.existsSync(dataDir)).toBe(false);
   });
 });

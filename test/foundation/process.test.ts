@@ -31,8 +31,8 @@ async function start(): Promise<Started> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     // generous: the suite may share the machine with other work (a first start takes ~2-7 s)
@@ -44,19 +44,19 @@ async function start(): Promise<Started> {
         resolve(m[1]!.replace('localhost', '127.0.0.1'));
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.on('exit', () => reject(new Error(`exited early:\n${out}`)));
   });
   return { child, url, stdout: () => out, exited };
 }
 
-async function post(url: string, query: string, token?: string) {
+async function post<T = unknown>(url: string, query: string, token?: string) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query }),
   });
-  return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  return (await res.json()) as { data?: T; errors?: unknown[] };
 }
 
 describe('the server process', () => {
@@ -73,9 +73,9 @@ describe('the server process', () => {
     expect((await fetch(consoleUrl!)).status).toBe(200);
     expect((await fetch(s.url.replace('/graphql', '/healthz'))).status).toBe(200);
 
-    const login = await post(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);
-    const token = login.data!.login.token as string;
-    const created = await post(s.url, 'mutation { createDepartment(input: { name: "Persisted" }) { department { id } userErrors { code } } }', token);
+    const login = await post<{ login: { token: string } }>(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);
+    const token = login.data!.login.token;
+    const created = await post<{ createDepartment: { userErrors: unknown[] } }>(s.url, 'mutation { createDepartment(input: { name: "Persisted" }) { department { id } userErrors { code } } }', token);
     expect(created.data!.createDepartment.userErrors).toEqual([]);
 
     // a subscriber's socket gets a close frame; an in-flight request (a slowed login) still gets its answer
@@ -87,7 +87,7 @@ describe('the server process', () => {
     let connected!: () => void;
     await new Promise<void>((resolve) => (connected = resolve));
     for (let i = 0; i < 4; i++) await post(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { token } }');
-    const inFlight = post(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { userErrors { code } } }');
+    const inFlight = post<{ login: { userErrors: unknown[] } }>(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { userErrors { code } } }');
     await new Promise((r) => setTimeout(r, 50));
     s.child.kill('SIGTERM');
     expect((await inFlight).data!.login.userErrors).toEqual([{ code: 'BAD_USER_INPUT' }]);
@@ -98,11 +98,11 @@ describe('the server process', () => {
   it('keeps the data across a restart and does not print the admin again', { timeout: 120_000 }, async () => {
     const s = await start();
     try {
-      const login = await post(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);
-      const token = login.data!.login.token as string;
+      const login = await post<{ login: { token: string } }>(s.url, `mutation { login(input: { email: "admin@example.com", password: "${password}" }) { token } }`);
+      const token = login.data!.login.token;
       expect(token).toBeTruthy();
-      const depts = await post(s.url, '{ departments { name } }', token);
-      expect(depts.data!.departments.map((d: { name: string }) => d.name)).toContain('Persisted');
+      const depts = await post<{ departments: { name: string }[] }>(s.url, '{ departments { name } }', token);
+      expect(depts.data!.departments.map((d) => d.name)).toContain('Persisted');
       expect(s.stdout()).not.toContain('First admin created');
     } finally {
       s.child.kill('SIGTERM');

@@ -45,8 +45,8 @@ async function spawnServer(dbEnv: Record<string, string>, extra: Record<string, 
   Object.assign(env, dbEnv);
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -60,7 +60,7 @@ async function spawnServer(dbEnv: Record<string, string>, extra: Record<string, 
         resolve(m[1]!.replace('localhost', '127.0.0.1'));
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.once('exit', () => {
       clearTimeout(timer);
       reject(new Error(`exited before it was ready:\n${out}`));
@@ -76,7 +76,7 @@ async function terminate(p: Proc | undefined): Promise<number | null | undefined
   return p.exited;
 }
 
-async function post<T = Record<string, any>>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
+async function post<T = unknown>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -157,7 +157,7 @@ describe.runIf(process.env.DATABASE_URL)('two server processes on one PostgreSQL
     const db = await testDatabase();
     // A long backstop poll: within the test's waits only NOTIFY can carry the change across.
     const slowPoll = { DESKQL_EVENT_POLL_MS: '60000' };
-    let bStarted = 0;
+    let bStarted: number;
     let a: Proc | undefined;
     let b: Proc | undefined;
     let client: WsClient | undefined;

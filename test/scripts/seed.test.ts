@@ -154,7 +154,12 @@ describe('npm run seed -- --demo', () => {
     expect(await em.count(Organization, {})).toBe(2);
 
     const admin = await t.login(ADMIN_EMAIL, adminPassword);
-    const dir = await t.gql<any, unknown>(
+    type Directory = {
+      departments: unknown[];
+      teams: { name: string; lead: { email: string } | null; members: { email: string }[] }[];
+      organizations: { edges: { node: unknown }[] };
+    };
+    const dir = await t.gql<Directory, unknown>(
       `{
         departments { name isDefault parent { name } }
         teams { name lead { email } members { email } }
@@ -164,14 +169,14 @@ describe('npm run seed -- --demo', () => {
       { token: admin },
     );
     expect(dir.errors).toBeUndefined();
-    expect(dir.data.departments).toEqual([
+    expect(dir.data?.departments).toEqual([
       { name: 'Billing', isDefault: false, parent: { name: 'Sales' } },
       { name: 'IT', isDefault: false, parent: null },
       { name: 'Sales', isDefault: false, parent: null },
       { name: 'Support', isDefault: true, parent: null },
     ]);
     const teams = Object.fromEntries(
-      (dir.data.teams as { name: string; lead: { email: string } | null; members: { email: string }[] }[]).map((team) => [
+      dir.data!.teams.map((team) => [
         team.name,
         { lead: team.lead?.email, members: team.members.map((m) => m.email).sort() },
       ]),
@@ -180,7 +185,7 @@ describe('npm run seed -- --demo', () => {
       'Night shift': { lead: 'frank@demo.deskql.test', members: ['dave@demo.deskql.test', 'frank@demo.deskql.test'] },
       'Tier 2': { lead: 'bob@demo.deskql.test', members: ['alice@demo.deskql.test', 'bob@demo.deskql.test'] },
     });
-    expect(dir.data.organizations.edges.map((e: { node: unknown }) => e.node)).toEqual([
+    expect(dir.data?.organizations.edges.map((e) => e.node)).toEqual([
       { name: 'Acme Corp', sharesTickets: true, members: { totalCount: 2 } },
       { name: 'Globex', sharesTickets: false, members: { totalCount: 1 } },
     ]);
@@ -194,7 +199,7 @@ describe('npm run seed -- --demo', () => {
         }
       }
     }`;
-    const alice = await t.gql<any, unknown>(agentViewer, {}, { token: await t.login('alice@demo.deskql.test', DEMO_PASSWORD) });
+    const alice = await t.gql<{ viewer: unknown }, unknown>(agentViewer, {}, { token: await t.login('alice@demo.deskql.test', DEMO_PASSWORD) });
     expect(alice.data?.viewer).toEqual({
       __typename: 'Agent',
       name: 'Alice Anders',
@@ -207,7 +212,7 @@ describe('npm run seed -- --demo', () => {
       departmentAccess: [],
     });
 
-    const grace = await t.gql<any, unknown>(agentViewer, {}, { token: await t.login('grace@demo.deskql.test', DEMO_PASSWORD) });
+    const grace = await t.gql<{ viewer: { departmentAccess: unknown[] } }, unknown>(agentViewer, {}, { token: await t.login('grace@demo.deskql.test', DEMO_PASSWORD) });
     expect(grace.data?.viewer).toMatchObject({ name: 'Grace Green', role: { name: 'Expanded Access' }, primaryDepartment: { name: 'Sales' } });
     expect(grace.data?.viewer.departmentAccess).toEqual(
       expect.arrayContaining([
@@ -217,7 +222,7 @@ describe('npm run seed -- --demo', () => {
     );
     expect(grace.data?.viewer.departmentAccess).toHaveLength(2);
 
-    const frank = await t.gql<any, unknown>(agentViewer, {}, { token: await t.login('frank@demo.deskql.test', DEMO_PASSWORD) });
+    const frank = await t.gql<{ viewer: unknown }, unknown>(agentViewer, {}, { token: await t.login('frank@demo.deskql.test', DEMO_PASSWORD) });
     expect(frank.data?.viewer).toMatchObject({ name: 'Frank Fischer', assignedOnly: true, role: { name: 'Limited Access' } });
 
     for (const [email, role] of [
@@ -226,19 +231,19 @@ describe('npm run seed -- --demo', () => {
       ['dave@demo.deskql.test', 'Reply Only'],
       ['erin@demo.deskql.test', 'View Only'],
     ] as const) {
-      const res = await t.gql<any, unknown>('{ viewer { ... on Agent { role { name } } } }', {}, { token: await t.login(email, DEMO_PASSWORD) });
+      const res = await t.gql<{ viewer: unknown }, unknown>('{ viewer { ... on Agent { role { name } } } }', {}, { token: await t.login(email, DEMO_PASSWORD) });
       expect(res.data?.viewer, email).toEqual({ role: { name: role } });
     }
 
     const userViewer = '{ viewer { __typename name ... on EndUser { email organization { name sharesTickets } } } }';
-    const priya = await t.gql<any, unknown>(userViewer, {}, { token: await t.login('priya@demo.deskql.test', DEMO_PASSWORD) });
+    const priya = await t.gql<{ viewer: unknown }, unknown>(userViewer, {}, { token: await t.login('priya@demo.deskql.test', DEMO_PASSWORD) });
     expect(priya.data?.viewer).toEqual({
       __typename: 'EndUser',
       name: 'Priya Patel',
       email: 'priya@demo.deskql.test',
       organization: { name: 'Acme Corp', sharesTickets: true },
     });
-    const sam = await t.gql<any, unknown>(userViewer, {}, { token: await t.login('sam@demo.deskql.test', DEMO_PASSWORD) });
+    const sam = await t.gql<{ viewer: unknown }, unknown>(userViewer, {}, { token: await t.login('sam@demo.deskql.test', DEMO_PASSWORD) });
     expect(sam.data?.viewer).toMatchObject({ __typename: 'EndUser', name: 'Sam Sato', organization: null });
   });
 });

@@ -372,7 +372,7 @@ describe('help topics', () => {
     const res = await t.gql(HelpTopicsDocument, {}, { token: w.users.owner.token });
     const billing = res.data?.helpTopics.find((h) => h.name === 'Billing');
     expect(billing).toMatchObject({ name: 'Billing', department: { name: 'Support' }, priority: null, slaPlan: null, assignAgent: null, assignTeam: null });
-    const denied = new Set(res.errors?.map((e) => `${e.path?.at(-1)} ${e.extensions?.code}`));
+    const denied = new Set(res.errors?.map((e) => `${e.path?.at(-1)} ${String(e.extensions?.code)}`));
     expect([...denied].sort()).toEqual(['assignAgent FORBIDDEN', 'assignTeam FORBIDDEN', 'priority FORBIDDEN', 'slaPlan FORBIDDEN']);
   });
 

@@ -78,10 +78,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     };
-    const query = typeof doc === 'string' ? doc : print(doc as DocumentNode);
+    const query = typeof doc === 'string' ? doc : print(doc);
     const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
     const body = (await res.json()) as Omit<GraphQLResponse<never>, 'status' | 'headers'>;
-    return { ...body, status: res.status, headers: res.headers } as GraphQLResponse<never>;
+    return { ...body, status: res.status, headers: res.headers };
   };
 
   const login = async (email: string, password: string) => {

@@ -198,11 +198,11 @@ describe('conversation and resolution', () => {
     const b = (await open(w.agents.full.token, { subject: 'Bulk B', body: 'x', owner: { email: w.users.owner.email } })).ticket!;
     const hidden = (await open(w.agents.other.token, { subject: 'Sales one', body: 'x', owner: { email: w.users.owner.email }, departmentId: w.salesId })).ticket!;
     const before = await count();
-    const refused = await t.gql(SetStatusDocument, { input: { ticketIds: [a.id, hidden.id, b.id], statusId: w.statuses.Closed } }, { token: w.agents.full.token });
+    const refused = await t.gql(SetStatusDocument, { input: { ticketIds: [a.id, hidden.id, b.id], statusId: w.statuses.Closed! } }, { token: w.agents.full.token });
     expect(refused.data?.setTicketStatus).toEqual({ tickets: null, userErrors: [{ field: ['ticketIds', '1'], code: 'NOT_FOUND', message: 'Ticket not found' }] });
     expect(await count()).toEqual(before);
     expect((await t.gql(TicketByNumberDocument, { number: a.number }, { token: w.agents.full.token })).data?.ticket?.state).toBe('OPEN');
-    const done = await t.gql(SetStatusDocument, { input: { ticketIds: [a.id, b.id], statusId: w.statuses.Closed } }, { token: w.agents.full.token });
+    const done = await t.gql(SetStatusDocument, { input: { ticketIds: [a.id, b.id], statusId: w.statuses.Closed! } }, { token: w.agents.full.token });
     expect(done.data?.setTicketStatus.tickets?.map((x) => [x.id, x.state, x.status.name])).toEqual([
       [a.id, 'CLOSED', 'Closed'],
       [b.id, 'CLOSED', 'Closed'],

@@ -185,7 +185,7 @@ interface MutationDef {
 }
 
 function def<P>(d: Omit<MutationDef, 'applied'> & { applied(payload: P, f: Fixture, actor: Actor): void }): MutationDef {
-  return d as MutationDef;
+  return d;
 }
 
 const ticketRef = () => ['ticketId'];

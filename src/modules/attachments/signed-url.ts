@@ -86,3 +86,10 @@ export function signedPath(ctx: Context, attachmentId: string): string | null {
 export function withSignedImages(ctx: Context, html: string, attachmentIds: ReadonlySet<string>): string {
   return mapAttachmentImages(html, (id) => (attachmentIds.has(id) ? signedPath(ctx, id) : null));
 }
+
+declare module '../../common/context' {
+  interface Services {
+    /** Signs attachment links (absent until the server has loaded its key). */
+    urlSigner?: UrlSigner;
+  }
+}

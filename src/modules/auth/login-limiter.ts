@@ -88,3 +88,10 @@ export class LoginLimiter {
       .execute(`delete from "login_failure" where "key" = ? or "id" in (${attempt.ids.map(() => '?').join(',')})`, [attempt.emailKey, ...attempt.ids], 'run');
   }
 }
+
+declare module '../../common/context' {
+  interface Services {
+    /** Counts failed logins per email and per address (src/server/app.ts builds it). */
+    loginLimits: LoginLimiter;
+  }
+}

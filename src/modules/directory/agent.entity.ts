@@ -59,3 +59,8 @@ export class Agent {
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 }
+
+declare module '../../common/context' {
+  /** A signed-in agent is this entity (common/ declares only what it reads of it). */
+  interface ViewerAgent extends Agent {}
+}

@@ -29,3 +29,8 @@ export class EndUser {
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 }
+
+declare module '../../common/context' {
+  /** A signed-in end user is this entity (common/ declares only what it reads of it). */
+  interface ViewerEndUser extends EndUser {}
+}

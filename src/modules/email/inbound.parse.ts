@@ -38,13 +38,21 @@ function addressesOf(value: AddressObject | AddressObject[] | undefined): { addr
   return list.flatMap((a) => a.value).flatMap((v) => (v.address ? [{ address: v.address.trim().toLowerCase(), name: v.name ? oneLine(v.name).slice(0, 200) || null : null }] : []));
 }
 
-const header = (mail: ParsedMail, name: string): string => {
-  const v = mail.headers.get(name);
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object' && 'value' in v) return String((v as { value: unknown }).value);
-  return String(v);
-};
+/**
+ * A header's values as text, one per occurrence: a structured header's main value, an
+ * address header's addresses (mailparser parses Delivered-To, among others, into addresses).
+ */
+function headerValues(mail: ParsedMail, name: string): string[] {
+  const v: unknown = mail.headers.get(name);
+  return (Array.isArray(v) ? (v as unknown[]) : [v]).flatMap((x): string[] => {
+    if (typeof x === 'string') return [x];
+    if (!x || typeof x !== 'object' || !('value' in x)) return [];
+    if (typeof x.value === 'string') return [x.value];
+    return Array.isArray(x.value) ? addressesOf(x as AddressObject).map((a) => a.address) : [];
+  });
+}
+
+const header = (mail: ParsedMail, name: string): string => headerValues(mail, name).join(',');
 
 /** RFC 3834 and the usual vendor headers; mail daemons. */
 function isAutoReply(mail: ParsedMail, from: string | null): boolean {
@@ -84,7 +92,7 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
   const from = addressesOf(mail.from)[0] ?? null;
   const to = addressesOf(mail.to);
   const cc = addressesOf(mail.cc);
-  const delivered = ['delivered-to', 'x-original-to', 'envelope-to'].map((h) => header(mail, h).trim().toLowerCase()).filter(Boolean);
+  const delivered = ['delivered-to', 'x-original-to', 'envelope-to'].flatMap((h) => headerValues(mail, h)).map((a) => a.trim().toLowerCase()).filter(Boolean);
   const references = idsOf(mail.references);
   const replyTo = [...idsOf(mail.inReplyTo), ...references.reverse()];
   const attachments = mail.attachments.filter((a) => !['message/delivery-status', 'message/rfc822-headers', 'text/rfc822-headers'].includes(a.contentType.toLowerCase()));

@@ -20,7 +20,6 @@ export interface SenderOptions {
   retryMs: number;
 }
 
-// eslint-disable-next-line no-control-regex
 const SAFE_ADDRESS = /^[^\s<>(),;:"\\\u0000-\u001f\u007f]+@[^\s<>(),;:"\\\u0000-\u001f\u007f]+$/;
 
 function addresses(list: Recipient[]): Mail.Address[] {

@@ -47,7 +47,6 @@ export interface EmailValues extends CannedValues {
 const TEXT_VARIABLE = /%\{([^\s{}%<>]{1,100})\}/g;
 
 /** Any control character or line break becomes a space: header values are one line, whatever a name or subject held. */
-// eslint-disable-next-line no-control-regex
 export const oneLine = (value: string): string => value.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ').trim();
 
 export interface RenderedEmail {

@@ -325,3 +325,10 @@ export async function ticketEvents(ctx: Context, after: string | null | undefine
   for (const d of buffered.splice(0)) deliver(d.events, d.em);
   return withDelivery(ctx, out, Promise.resolve(p));
 }
+
+declare module '../../common/context' {
+  interface Services {
+    /** Live subscriptions' fan-out (absent in scripts). */
+    live?: LiveHub;
+  }
+}

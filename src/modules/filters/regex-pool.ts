@@ -139,7 +139,7 @@ export class RegexPool {
         id: this.nextId++,
         batch,
         todo: batch.tests.map((_, i) => i),
-        results: batch.tests.map(() => 'error' as RegexOutcome),
+        results: batch.tests.map(() => 'error'),
         errors: [],
         resolve,
       };
@@ -308,5 +308,12 @@ export class RegexPool {
     }
     job.resolve(job.results);
     this.pump();
+  }
+}
+
+declare module '../../common/context' {
+  interface Services {
+    /** Runs ticket-filter regexes off the event loop, each with its time bound (src/server/app.ts builds it). */
+    regex: RegexPool;
   }
 }

@@ -1,5 +1,6 @@
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
+import type { ClassType } from 'type-graphql';
 import { memo, type Context } from '../../common/context';
 import { DomainError, ErrorCode, fail, Problems, topLevelError } from '../../common/errors';
 import { decodeGlobalId } from '../../common/global-id';
@@ -65,7 +66,7 @@ async function cleanRules(em: EntityManager, problems: Problems, rules: TicketFi
       const decoded = named ? decodeGlobalId(value) : null;
       if (named && decoded && typeof decoded.key === 'number') {
         if (decoded.type !== named.type) problems.add(ErrorCode.BAD_USER_INPUT, `The value is the id of a ${decoded.type}, not of a ${named.type}`, at);
-        else if (!(await em.findOne(named.entity, { id: decoded.key } as never))) problems.add(ErrorCode.NOT_FOUND, `${named.type} not found`, at);
+        else if (!(await em.findOne(named.entity, { id: decoded.key }))) problems.add(ErrorCode.NOT_FOUND, `${named.type} not found`, at);
       }
     }
     result.push({ field: rule.field, operator: rule.operator, value });
@@ -76,7 +77,7 @@ async function cleanRules(em: EntityManager, problems: Problems, rules: TicketFi
 async function cleanActions(em: EntityManager, problems: Problems, input: TicketFilterActionsInput): Promise<FilterActions> {
   const actions: FilterActions = {};
   const field = (name: string) => ['actions', name];
-  const find = async <T extends { id: number }>(entity: new (...args: never[]) => T, type: string, id: string | null | undefined, name: string): Promise<T | null> =>
+  const find = async <T extends { id: number }>(entity: ClassType<T>, type: string, id: string | null | undefined, name: string): Promise<T | null> =>
     id ? lookup(em, entity, type, id, field(name).join('.'), problems) : null;
 
   const department = await find(Department, 'Department', input.departmentId, 'departmentId');
@@ -281,7 +282,7 @@ export async function testTicketFilters(ctx: Context, input: TestTicketFiltersIn
 const loaderKeys = new Map<unknown, symbol>();
 
 /** One query per entity type for all the ids a request's filters name. */
-function byId<T extends { id: number }>(ctx: Context, entity: new (...args: never[]) => T): DataLoader<number, T | null> {
+function byId<T extends { id: number }>(ctx: Context, entity: ClassType<T>): DataLoader<number, T | null> {
   let key = loaderKeys.get(entity);
   if (!key) loaderKeys.set(entity, (key = Symbol(entity.name)));
   return memo(ctx, key, () =>

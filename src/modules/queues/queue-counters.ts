@@ -146,7 +146,7 @@ function sharedFirst(preds: TicketPredicate[]): { where: TicketPredicate | null;
   if (key === null || preds.length < 2 || first.some((f) => f === null || JSON.stringify(f) !== key)) return { where: null, rest: preds };
   const rest = preds.map((p) => {
     const items = (p as { items: TicketPredicate[] }).items.slice(1);
-    return items.length === 1 ? items[0]! : ({ op: 'and', items } as TicketPredicate);
+    return items.length === 1 ? items[0]! : ({ op: 'and', items } satisfies TicketPredicate);
   });
   return { where: first[0]!, rest };
 }

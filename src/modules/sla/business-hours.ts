@@ -152,7 +152,7 @@ class ZoneClock {
     if (offset === undefined) {
       const p: Record<string, number> = {};
       for (const part of this.format.formatToParts(s)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-      offset = plainDate(p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!) - s;
+      offset = plainDate(p.year!, p.month!, p.day!, p.hour, p.minute, p.second) - s;
       this.offsets.set(s, offset);
     }
     return offset;

@@ -99,7 +99,7 @@ export async function ticketFacts(
   known?: EndUser | null,
 ): Promise<TicketFacts> {
   const stored = draft.owner instanceof EndUser ? draft.owner : known !== undefined ? known : await em.findOne(EndUser, { email: draft.owner.email });
-  const owner = stored ?? (draft.owner as { email: string; name: string | null });
+  const owner = stored ?? draft.owner;
   let text: string | null = null;
   return {
     subject: draft.subject,

@@ -127,7 +127,6 @@ export function evaluate(p: TicketPredicate, t: TicketSnapshot, now: Date = new 
  * PostgreSQL installs do; an ICU collation maps the full way.)
  */
 function foldCase(s: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
   let out = '';
   for (const ch of s) out += ch === '\u0130' ? 'i' : ch.toLowerCase();

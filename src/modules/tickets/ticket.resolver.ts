@@ -320,7 +320,7 @@ export class TicketFieldsResolver {
 export class TicketLockResolver {
   @FieldResolver(() => AgentType)
   agent(@Root() lock: { agentId: number }, @Ctx() ctx: Context): Promise<Agent> {
-    return ctx.em.findOneOrFail('Agent', lock.agentId) as Promise<Agent>;
+    return ctx.em.findOneOrFail('Agent', lock.agentId);
   }
 }
 

@@ -15,7 +15,7 @@ const APP_DIR = path.join(__dirname, 'app');
 /** The package folder (some packages export neither their ESM files nor package.json). */
 function packageDir(name: string): string {
   let dir = path.dirname(require.resolve(name));
-  while (!fs.existsSync(path.join(dir, 'package.json')) || JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== name) {
+  while (!fs.existsSync(path.join(dir, 'package.json')) || (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name !== name) {
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`package ${name} not found`);
     dir = up;

@@ -256,7 +256,9 @@ function App() {
   const logout = async () => {
     try {
       await gql(Q.LOGOUT);
-    } catch {}
+    } catch {
+      // the session ends here either way
+    }
     endSession('You are logged out.');
   };
 

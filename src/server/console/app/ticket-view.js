@@ -385,7 +385,9 @@ export function TicketView({ number, section, desk, resync }) {
       try {
         const d = await gql(Q.LOCK_STATE, { id: ticketId });
         setTicket((t) => (t && t.id === d.node?.id ? { ...t, lock: d.node.lock } : t));
-      } catch {}
+      } catch {
+        // the next tick asks again
+      }
     }, 15_000);
     return () => {
       clearInterval(timer);
