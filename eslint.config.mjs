@@ -29,7 +29,7 @@ const nodeGlobals = readonly(['process', 'console', 'URL']);
 const browserGlobals = readonly([
   'window', 'document', 'location', 'history', 'navigator', 'localStorage', 'sessionStorage', 'console',
   'fetch', 'Headers', 'Request', 'Response', 'FormData', 'URL', 'URLSearchParams', 'WebSocket', 'DOMParser',
-  'AbortController', 'Event', 'CustomEvent', 'HTMLElement', 'Node',
+  'AbortController', 'Event', 'CustomEvent', 'HTMLElement', 'Node', 'performance',
   'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'requestAnimationFrame', 'queueMicrotask',
   'addEventListener', 'removeEventListener', 'alert', 'confirm', 'encodeURIComponent', 'decodeURIComponent',
 ]);

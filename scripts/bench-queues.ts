@@ -83,12 +83,12 @@ function options() {
     return Number(v);
   };
   return {
-    tickets: int('tickets', values.tickets!, 1),
+    tickets: int('tickets', values.tickets, 1),
     databaseUrl: values['database-url'] ?? process.env.DATABASE_URL ?? '',
-    reuse: values.reuse!,
-    samples: int('samples', values.samples!, 2),
-    clients: int('clients', values.clients!, 1),
-    requests: int('requests', values.requests!, 1),
+    reuse: values.reuse,
+    samples: int('samples', values.samples, 2),
+    clients: int('clients', values.clients, 1),
+    requests: int('requests', values.requests, 1),
     cpuProf: values['server-cpu-prof'] ?? '',
   };
 }
@@ -282,14 +282,14 @@ async function seed(target: Target): Promise<number> {
   });
   let out = '';
   let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     partial += d.toString();
     const lines = partial.split('\n');
     partial = lines.pop()!;
-    for (const l of lines) if (/^(Seeding \d+ tickets|  (tickets|reference|queue counters|vacuum)|\d+ tickets seeded)/.test(l)) console.log(`  seed: ${l.trim()}`);
+    for (const l of lines) if (/^(Seeding \d+ tickets| {2}(tickets|reference|queue counters|vacuum)|\d+ tickets seeded)/.test(l)) console.log(`  seed: ${l.trim()}`);
   });
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   if (code !== 0) throw new Error(`the seed exited with ${code}:\n${out}`);
   return (performance.now() - t0) / 1000;
@@ -312,12 +312,12 @@ async function startServer(target: Target): Promise<Server> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-50_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-50_000)));
+  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-50_000)));
+  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-50_000)));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready line in 120 s:\n${out}`)), 120_000);
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       const m = /"url":"(http:[^"]+)"/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -346,7 +346,7 @@ interface Gql<T> {
 
 let SERVER_URL = '';
 
-async function post<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Gql<T>> {
+async function post<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Gql<T>> {
   const res = await fetch(SERVER_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -356,19 +356,19 @@ async function post<T = any>(query: string, variables: Record<string, unknown> =
 }
 
 /** A request that must succeed. */
-async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
   const body = await post<T>(query, variables, token);
   if (body.errors?.length) throw new Error(`${query.slice(0, 120)}…: ${JSON.stringify(body.errors).slice(0, 2000)}`);
   return body.data;
 }
 
 async function login(email: string, password: string): Promise<string> {
-  const r = await gql(`mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token userErrors { message } } }`, {
+  const r = await gql<{ login: { token: string | null; userErrors: { message: string }[] } }>(`mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token userErrors { message } } }`, {
     email,
     password,
   });
   if (!r.login.token) throw new Error(`login ${email}: ${JSON.stringify(r.login.userErrors)}`);
-  return r.login.token as string;
+  return r.login.token;
 }
 
 // ---- who is asking, as SQL facts ---------------------------------------------------------
@@ -700,7 +700,7 @@ interface QueueNode {
   children?: QueueNode[];
 }
 const flatten = (qs: QueueNode[]): Record<string, number> =>
-  Object.fromEntries(qs.flatMap((q) => [[q.key ?? '(custom)', q.count], ...(q.children ?? []).map((c) => [c.key ?? '(custom)', c.count])]));
+  Object.fromEntries(qs.flatMap((q): [string, number][] => [[q.key ?? '(custom)', q.count], ...(q.children ?? []).map((c): [string, number] => [c.key ?? '(custom)', c.count])]));
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -885,8 +885,8 @@ async function main(): Promise<void> {
     await floorFor('page');
     {
       const tok = tokens.admin;
-      const first = await gql(QUEUE_PAGE, { id: openId, first: 50 }, tok);
-      const got = first.queue.tickets.edges.length as number;
+      const first = await gql<{ queue: { tickets: { edges: unknown[] } } }>(QUEUE_PAGE, { id: openId, first: 50 }, tok);
+      const got = first.queue.tickets.edges.length;
       for (let i = 0; i < 5; i++) await gql(QUEUE_PAGE, { id: openId, first: 50 }, tok);
       const bOne = await batch(S, () => gql(QUEUE_PAGE, { id: openId, first: 50 }, tok));
       const one = bOne.t;
@@ -943,7 +943,7 @@ async function main(): Promise<void> {
       const want = floors.closedPage;
       const cursors: (string | null)[] = [null];
       for (let p = 1; p < want; p++) {
-        const r = await gql(CLOSED_PAGE, { after: cursors.at(-1) }, tok);
+        const r = await gql<{ tickets: { pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(CLOSED_PAGE, { after: cursors.at(-1) }, tok);
         if (!r.tickets.pageInfo.hasNextPage) break;
         cursors.push(r.tickets.pageInfo.endCursor);
       }
@@ -978,7 +978,7 @@ async function main(): Promise<void> {
     await floorFor('search');
     {
       const tok = tokens.admin;
-      const r = await gql(SEARCH, { text: SEARCH_TEXT }, tok);
+      const r = await gql<{ tickets: { edges: unknown[] } }>(SEARCH, { text: SEARCH_TEXT }, tok);
       const b = await batch(S, () => gql(SEARCH, { text: SEARCH_TEXT }, tok));
       const t = b.t;
       row({
@@ -996,18 +996,18 @@ async function main(): Promise<void> {
     // 7. queueUpdates: subscribe until the first update
     {
       const tok = tokens.admin;
-      const unassigned = await gql(
+      const unassigned = await gql<{ tickets: { edges: { node: { id: string; number: string } }[] } }>(
         `{ tickets(first: 1, search: { states: [OPEN], isAssigned: false }) { edges { node { id number } } } }`,
         {},
         tok,
       );
-      const ticketId = unassigned.tickets.edges[0]?.node.id as string | undefined;
+      const ticketId = unassigned.tickets.edges[0]?.node.id;
       if (!ticketId) throw new Error('no unassigned open ticket to claim and release');
       let claimed = false;
       const toggle = async () => {
         const m = claimed ? 'releaseTicket' : 'claimTicket';
-        const r = await gql(`mutation($id: ID!) { ${m}(input: { ticketId: $id }) { userErrors { code message } } }`, { id: ticketId }, tok);
-        if (r[m].userErrors.length) throw new Error(`${m}: ${JSON.stringify(r[m].userErrors)}`);
+        const r = await gql<Record<string, { userErrors: unknown[] }>>(`mutation($id: ID!) { ${m}(input: { ticketId: $id }) { userErrors { code message } } }`, { id: ticketId }, tok);
+        if (r[m]!.userErrors.length) throw new Error(`${m}: ${JSON.stringify(r[m]!.userErrors)}`);
         claimed = !claimed;
       };
       const connect = async (): Promise<WsClient> => {

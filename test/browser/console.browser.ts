@@ -95,7 +95,7 @@ async function userOpens(key: string, subject: string): Promise<{ id: string; nu
   );
   expect(res.data?.openTicket.userErrors, JSON.stringify(res)).toEqual([]);
   tickets[key] = res.data!.openTicket.ticket!;
-  return tickets[key]!;
+  return tickets[key];
 }
 
 /** The end user writes on their ticket through the API. */

@@ -134,7 +134,9 @@ function Desk({ desk, onLogout }) {
       try {
         const d = await gql(Q.QUEUE_TREE);
         if (!stopped && shapeOf(d.queues) !== shapeOf(queuesRef.current)) await loadQueues();
-      } catch {}
+      } catch {
+        // the next check (or the next visit to the tab) tries again; the tree on screen stays as it was
+      }
     };
     const timer = setInterval(check, TREE_POLL_MS);
     const onVisible = () => !document.hidden && check();
