@@ -82,6 +82,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     const httpServer = http.createServer();
     httpServer.headersTimeout = 30_000;
     httpServer.requestTimeout = 60_000;
+    // Idle keep-alive sockets stay open longer than a client or proxy keeps them (undici's threshold, a load
+    // balancer's 60 s), so a client does not send on a socket the server is closing: with Node's 5 s default a
+    // busy machine's delayed timers made that race (ECONNRESET mid-test, 16 clients racing on PGlite).
+    httpServer.keepAliveTimeout = 65_000;
     const apollo = createApollo(schema, config, log, [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
     ]);
