@@ -130,7 +130,7 @@ function Desk({ desk, onLogout }) {
   useEffect(() => {
     let stopped = false;
     const check = async () => {
-      if (document.hidden || !queuesRef.current.length) return;
+      if (document.hidden || !navigator.onLine || !queuesRef.current.length) return;
       try {
         const d = await gql(Q.QUEUE_TREE);
         if (!stopped && shapeOf(d.queues) !== shapeOf(queuesRef.current)) await loadQueues();

@@ -382,6 +382,7 @@ export function TicketView({ number, section, desk, resync }) {
     if (!ticketId) return;
     const timer = setInterval(async () => {
       tick((n) => n + 1);
+      if (!navigator.onLine) return;
       try {
         const d = await gql(Q.LOCK_STATE, { id: ticketId });
         setTicket((t) => (t && t.id === d.node?.id ? { ...t, lock: d.node.lock } : t));
