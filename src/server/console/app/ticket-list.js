@@ -134,6 +134,10 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
     }
   };
   const numberOf = (id) => state.rows.find((r) => r.id === id)?.number;
+  // The quick close is offered when this agent may close at least one selected ticket (viewerCan);
+  // a mix goes to the API as it is, which closes all or nothing and names each ticket it refused.
+  const chosen = state.rows.filter((r) => selected.has(r.id));
+  const closable = chosen.some((r) => r.viewerCan?.close);
   const rowErrors = (id) => bulk.errors.filter((e) => e.ticketId === id);
 
   return html`<section class="ticket-list" aria-labelledby="list-title">
@@ -141,7 +145,8 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
       <h1 id="list-title">${queueName ?? 'Tickets'} <span class="muted count-total">${state.totalCount}</span></h1>
       <div class="bulk">
         <span class="muted">${selected.size ? `${selected.size} selected` : ''}</span>
-        <button type="button" class="danger" disabled=${!selected.size || bulk.busy} onClick=${closeSelected}>Close selected</button>
+        ${chosen.length && !closable ? html`<span class="muted" id="close-hint">Your role may not close ${chosen.length === 1 ? 'this ticket' : 'these tickets'}</span>` : null}
+        <button type="button" class="danger" disabled=${!closable || bulk.busy} aria-describedby=${chosen.length && !closable ? 'close-hint' : undefined} onClick=${closeSelected}>Close selected</button>
       </div>
     </div>
     ${bulk.done ? html`<p class="notice" role="status">${bulk.done}</p>` : null}
