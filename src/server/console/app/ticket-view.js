@@ -6,6 +6,9 @@ import { ApiErrors, FieldErrors, TicketFlags, errorsFor, formatDate, formatSize,
 
 const KIND = { MESSAGE: 'Message', RESPONSE: 'Response', NOTE: 'Internal note' };
 
+/** Images a browser shows by itself: shown in the thread through their signed links (no Authorization header on an <img>). */
+const isImage = (a) => /^image\/(png|jpeg|gif|webp|bmp|avif)$/.test(a.contentType);
+
 function Entry({ entry }) {
   return html`<article class=${`entry entry-${entry.type.toLowerCase()}`} aria-label=${`${KIND[entry.type]} from ${entry.poster?.name ?? 'a deleted account'}`}>
     <header>
@@ -18,7 +21,12 @@ function Entry({ entry }) {
     ${entry.attachments.length
       ? html`<ul class="attachments">
           ${entry.attachments.map(
-            (a) => html`<li>${a.downloadUrl ? html`<a href=${a.downloadUrl} download=${a.filename}>${a.filename}</a>` : a.filename} <span class="muted">${formatSize(a.size)}</span></li>`,
+            (a) => {
+              const name = a.downloadUrl
+                ? html`<a href=${a.downloadUrl} download=${a.filename}>${isImage(a) ? html`<img class="thumb" src=${a.downloadUrl} alt="" />` : null}${a.filename}</a>`
+                : a.filename;
+              return html`<li>${name} <span class="muted">${formatSize(a.size)}</span></li>`;
+            },
           )}
         </ul>`
       : null}
