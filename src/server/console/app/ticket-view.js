@@ -303,8 +303,12 @@ function CollaboratorsPanel({ ticket, focus, onDone }) {
     ${ticket.collaborators.length
       ? html`<ul class="collaborators">
           ${ticket.collaborators.map(
-            (c) => html`<li class=${c.isActive ? '' : 'inactive'}>${c.user.name ?? c.user.email} <span class="muted">${c.user.email}</span> <span class="badge">${c.role}</span>
-              ${can ? html`<button type="button" class="link" aria-label=${`Remove ${c.user.email}`} onClick=${() => remove(c)}>Remove</button>` : null}</li>`,
+            (c) => html`<li class=${c.isActive ? '' : 'inactive'}><span class="who">${c.user.name ?? c.user.email}</span> <span class="muted">${c.user.email}</span> <span class="badge">${c.role}</span>
+              ${!c.isActive
+                ? html` <span class="muted">removed</span>`
+                : can
+                  ? html`<button type="button" class="link" aria-label=${`Remove ${c.user.email}`} onClick=${() => remove(c)}>Remove</button>`
+                  : null}</li>`,
           )}
         </ul>`
       : html`<p class="muted">None</p>`}
