@@ -116,13 +116,14 @@ function Desk({ desk, onLogout }) {
   }, []);
 
   useEffect(() => {
-    loadQueues().then((qs) => {
-      if (parseRoute().view === 'home') {
-        const open = flatten(qs).find((q) => q.key === 'open') ?? qs[0];
-        if (open) go(queueHref(open.id));
-      }
-    });
+    loadQueues();
   }, []);
+  // Home (the first screen, the logo, "Back to the queues") is the Open queue.
+  useEffect(() => {
+    if (route.view !== 'home' || !queues.length) return;
+    const open = flatten(queues).find((q) => q.key === 'open') ?? queues[0];
+    if (open) go(queueHref(open.id));
+  }, [route.view, queues]);
 
   // Queues created, renamed or deleted while the console is open (by an admin, or this agent
   // elsewhere): the tree's shape is read again now and then and on returning to the tab, and

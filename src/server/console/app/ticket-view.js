@@ -218,7 +218,7 @@ function NoteForm({ ticket, focus, onDone }) {
   </form>`;
 }
 
-function AssignPanel({ ticket, desk, focus, onDone }) {
+function AssignPanel({ ticket, desk, focus, onDone, onTransferred }) {
   const [target, setTarget] = useState('');
   const [department, setDepartment] = useState('');
   const [agents, setAgents] = useState(null);
@@ -242,8 +242,11 @@ function AssignPanel({ ticket, desk, focus, onDone }) {
   };
   const claim = async () => done(await run(async () => (await gql(Q.CLAIM, { input: { ticketId: ticket.id } })).claimTicket));
   const release = async () => done(await run(async () => (await gql(Q.RELEASE, { input: { ticketId: ticket.id } })).releaseTicket));
-  const transfer = async () => done(await run(async () => (await gql(Q.TRANSFER, { input: { ticketId: ticket.id, departmentId: department } })).transferTicket));
-  const mine = ticket.assignee?.id === desk.viewer.id;
+  const transfer = async () => {
+    const payload = await run(async () => (await gql(Q.TRANSFER, { input: { ticketId: ticket.id, departmentId: department } })).transferTicket);
+    if (payload && !payload.userErrors.length) onTransferred(desk.departments.find((d) => d.id === department)?.name ?? 'another department');
+  };
+  // Claim takes an unassigned ticket (a team's included); the API refuses it (CONFLICT) while another agent has it.
   return html`<section class="panel" aria-labelledby="assign-title">
     <h2 id="assign-title">Assignment</h2>
     <p>${ticket.assignee ? html`Assigned to <strong>${ticket.assignee.name}</strong>` : 'Unassigned'}${ticket.team ? html` · team <strong>${ticket.team.name}</strong>` : null}</p>
@@ -257,7 +260,7 @@ function AssignPanel({ ticket, desk, focus, onDone }) {
             </select>
           </label>
           <button type="button" disabled=${!target} onClick=${assign}>Assign</button>
-          ${!mine ? html`<button type="button" onClick=${claim}>Claim</button>` : null}
+          ${!ticket.assignee ? html`<button type="button" onClick=${claim}>Claim</button>` : null}
         </div>`
       : null}
     ${can.release && (ticket.assignee || ticket.team) ? html`<button type="button" onClick=${release}>Release</button>` : null}
@@ -336,6 +339,8 @@ export function TicketView({ number, section, desk, resync }) {
   const [rebase, setRebase] = useState({ n: 0, version: null });
   const [live, setLive] = useState(null);
   const [actionErrors, setActionErrors] = useState([]);
+  // Set when a transfer took the ticket where this agent has no access: said so, instead of "not found".
+  const [gone, setGone] = useState(null);
   const [, tick] = useState(0);
   const holding = useRef(false);
   const ticketRef = useRef(null);
@@ -425,6 +430,11 @@ export function TicketView({ number, section, desk, resync }) {
     setThreadPage(d.ticket.thread.pageInfo);
   };
 
+  if (gone)
+    return html`<section class="ticket-view">
+      <p class="notice" role="status">${gone}</p>
+      <p><a href="#/">Back to the queues</a></p>
+    </section>`;
   if (error) return html`<section class="ticket-view"><${ApiErrors} error=${error} /></section>`;
   if (!ticket) return html`<section class="ticket-view"><p class="muted">Loading #${number}…</p></section>`;
   const t = ticket;
@@ -433,6 +443,11 @@ export function TicketView({ number, section, desk, resync }) {
   const afterChange = () => {
     setConflict(false);
     load();
+  };
+  const afterTransfer = async (department) => {
+    setConflict(false);
+    const fresh = await load();
+    if (!fresh) setGone(`#${number} is now in ${department}, where you have no access.`);
   };
   const reloadAfterConflict = async () => {
     const fresh = await load();
@@ -486,7 +501,7 @@ export function TicketView({ number, section, desk, resync }) {
             <dt>Last response</dt><dd>${formatDate(t.lastResponseAt)}</dd>
           </dl>
         </section>
-        <${AssignPanel} ticket=${t} desk=${desk} focus=${section === 'assign' || section === 'transfer'} onDone=${afterChange} />
+        <${AssignPanel} ticket=${t} desk=${desk} focus=${section === 'assign' || section === 'transfer'} onDone=${afterChange} onTransferred=${afterTransfer} />
         <${CollaboratorsPanel} ticket=${t} focus=${section === 'collaborators'} onDone=${afterChange} />
       </aside>
     </div>
