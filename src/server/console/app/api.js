@@ -110,6 +110,13 @@ function socket() {
       await online();
     },
     connectionParams: () => ({ authorization: `Bearer ${session.token}` }),
+    // A close graphql-ws does not retry (its default here is console.error). 4401: the server
+    // ended this token's session (logged out elsewhere, password changed, agent deactivated).
+    onNonLazyError: (error) => {
+      if (client !== c) return;
+      if (error?.code === 4401) emit('unauthenticated', new ApiError([{ message: error.reason || 'Your session ended', extensions: { code: 'UNAUTHENTICATED' } }], 0));
+      else setState('failed', error?.code ? `${error.code}${error.reason ? ` ${error.reason}` : ''}` : String(error?.message ?? error));
+    },
     on: {
       connecting: () => setState(wasConnected ? 'reconnecting' : 'connecting'),
       connected: () => setState('connected'),

@@ -71,6 +71,8 @@ const idsOf = (queues) => flatten(queues).map((q) => q.id).sort().join(' ');
 const TREE_POLL_MS = 15_000;
 
 function ConnectionBanner({ conn }) {
+  if (conn.state === 'failed')
+    return html`<p class="connection lost" role="alert">Live updates stopped (${conn.detail}). Reload the page to resume them.</p>`;
   if (conn.state === 'lost' || conn.state === 'reconnecting')
     return html`<p class="connection lost" role="alert">Connection lost — reconnecting… Live updates resume by themselves.</p>`;
   if (conn.resumedAt && Date.now() - conn.resumedAt < 4000) return html`<p class="connection back" role="status">Reconnected — queues and tickets are up to date.</p>`;
@@ -255,6 +257,9 @@ function App() {
   useEffect(() => on('unauthenticated', () => endSession('Your session ended; log in again.')), []);
 
   const logout = async () => {
+    // The socket goes first: the server closes the sockets of a revoked token (4401), which
+    // graphql-ws takes as fatal — the console would report a lost session while logging out.
+    closeSocket();
     try {
       await gql(Q.LOGOUT);
     } catch {}
