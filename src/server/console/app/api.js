@@ -79,29 +79,65 @@ const setState = (next, detail) => {
 };
 export const connectionState = () => state;
 
-/** One socket per tab; graphql-ws reconnects on its own (forever, with backoff). */
+/** How often the socket is pinged, and how long a pong may take before the socket counts as dead. */
+const PING_MS = 10_000;
+const PONG_TIMEOUT_MS = 5_000;
+
+/** Resolves once the browser is online again (at once when it is). */
+const online = () => (navigator.onLine ? Promise.resolve() : new Promise((resolve) => addEventListener('online', resolve, { once: true })));
+
+/**
+ * One socket per tab; graphql-ws reconnects on its own (forever, with
+ * backoff) and subscribes again. A socket can die silently (the network
+ * goes, the TCP connection stays half open), so two things end it instead of
+ * waiting for TCP: the browser going offline, and a ping left without pong.
+ * While the browser is offline no reconnection is tried; it is tried at once
+ * when the browser is back online.
+ */
 function socket() {
   if (client) return client;
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
-  client = createClient({
+  let pongTimer = 0;
+  const c = createClient({
     url,
     lazy: false,
-    keepAlive: 10_000,
+    keepAlive: PING_MS,
     retryAttempts: Infinity,
     shouldRetry: () => true,
-    retryWait: async (retries) => new Promise((r) => setTimeout(r, Math.min(500 * 2 ** retries, 5_000) + Math.random() * 300)),
+    retryWait: async (retries) => {
+      if (!navigator.onLine) return online();
+      await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** retries, 5_000) + Math.random() * 300));
+      await online();
+    },
     connectionParams: () => ({ authorization: `Bearer ${session.token}` }),
+    // A close graphql-ws does not retry (its default here is console.error). 4401: the server
+    // ended this token's session (logged out elsewhere, password changed, agent deactivated).
+    onNonLazyError: (error) => {
+      if (client !== c) return;
+      if (error?.code === 4401) emit('unauthenticated', new ApiError([{ message: error.reason || 'Your session ended', extensions: { code: 'UNAUTHENTICATED' } }], 0));
+      else setState('failed', error?.code ? `${error.code}${error.reason ? ` ${error.reason}` : ''}` : String(error?.message ?? error));
+    },
     on: {
       connecting: () => setState(wasConnected ? 'reconnecting' : 'connecting'),
       connected: () => setState('connected'),
-      closed: (event) => {
-        if (client) setState('lost', event?.code);
+      ping: (received) => {
+        if (received) return;
+        clearTimeout(pongTimer);
+        pongTimer = setTimeout(() => client === c && c.terminate(), PONG_TIMEOUT_MS);
       },
-      error: () => setState('lost'),
+      pong: (received) => received && clearTimeout(pongTimer),
+      closed: (event) => {
+        clearTimeout(pongTimer);
+        if (client === c) setState('lost', event?.code);
+      },
+      error: () => client === c && setState('lost'),
     },
   });
+  client = c;
   return client;
 }
+
+addEventListener('offline', () => client?.terminate());
 
 /** Subscribes; returns the function that stops it. `onError` gets the API's errors (or a close event). */
 export function subscribe(query, variables, onNext, onError = () => {}) {

@@ -71,6 +71,8 @@ const idsOf = (queues) => flatten(queues).map((q) => q.id).sort().join(' ');
 const TREE_POLL_MS = 15_000;
 
 function ConnectionBanner({ conn }) {
+  if (conn.state === 'failed')
+    return html`<p class="connection lost" role="alert">Live updates stopped (${conn.detail}). Reload the page to resume them.</p>`;
   if (conn.state === 'lost' || conn.state === 'reconnecting')
     return html`<p class="connection lost" role="alert">Connection lost — reconnecting… Live updates resume by themselves.</p>`;
   if (conn.resumedAt && Date.now() - conn.resumedAt < 4000) return html`<p class="connection back" role="status">Reconnected — queues and tickets are up to date.</p>`;
@@ -116,13 +118,14 @@ function Desk({ desk, onLogout }) {
   }, []);
 
   useEffect(() => {
-    loadQueues().then((qs) => {
-      if (parseRoute().view === 'home') {
-        const open = flatten(qs).find((q) => q.key === 'open') ?? qs[0];
-        if (open) go(queueHref(open.id));
-      }
-    });
+    loadQueues();
   }, []);
+  // Home (the first screen, the logo, "Back to the queues") is the Open queue.
+  useEffect(() => {
+    if (route.view !== 'home' || !queues.length) return;
+    const open = flatten(queues).find((q) => q.key === 'open') ?? queues[0];
+    if (open) go(queueHref(open.id));
+  }, [route.view, queues]);
 
   // Queues created, renamed or deleted while the console is open (by an admin, or this agent
   // elsewhere): the tree's shape is read again now and then and on returning to the tab, and
@@ -130,7 +133,7 @@ function Desk({ desk, onLogout }) {
   useEffect(() => {
     let stopped = false;
     const check = async () => {
-      if (document.hidden || !queuesRef.current.length) return;
+      if (document.hidden || !navigator.onLine || !queuesRef.current.length) return;
       try {
         const d = await gql(Q.QUEUE_TREE);
         if (!stopped && shapeOf(d.queues) !== shapeOf(queuesRef.current)) await loadQueues();
@@ -256,6 +259,9 @@ function App() {
   useEffect(() => on('unauthenticated', () => endSession('Your session ended; log in again.')), []);
 
   const logout = async () => {
+    // The socket goes first: the server closes the sockets of a revoked token (4401), which
+    // graphql-ws takes as fatal — the console would report a lost session while logging out.
+    closeSocket();
     try {
       await gql(Q.LOGOUT);
     } catch {

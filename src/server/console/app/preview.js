@@ -90,6 +90,8 @@ export function TicketNumber({ ticket, desk }) {
   };
 
   const t = data;
+  // Who is copied now: a removed collaborator stays on the ticket (their past entries do) but is no longer copied.
+  const copied = t ? t.collaborators.filter((c) => c.isActive) : [];
   return html`<span class="ticket-number" ref=${wrap} onMouseEnter=${() => show()} onMouseLeave=${() => hide()} onFocusIn=${() => show(0)} onFocusOut=${onFocusOut} onKeyDown=${onKeyDown}>
     <a href=${ticketHref(ticket.number)} aria-describedby=${open ? id : undefined} aria-expanded=${open ? 'true' : 'false'}>#${ticket.number}</a>
     ${open
@@ -111,7 +113,7 @@ export function TicketNumber({ ticket, desk }) {
                   <dt>Last message</dt><dd>${t.lastMessageAt ? relative(t.lastMessageAt) : '—'}</dd>
                   <dt>Last response</dt><dd>${t.lastResponseAt ? relative(t.lastResponseAt) : '—'}</dd>
                   <dt>Collaborators</dt>
-                  <dd>${t.collaborators.length ? t.collaborators.map((c) => html`<span class="chip">${c.user.name ?? c.user.email} <small>${c.role}</small></span> `) : '—'}</dd>
+                  <dd>${copied.length ? copied.map((c) => html`<span class="chip">${c.user.name ?? c.user.email} <small>${c.role}</small></span> `) : '—'}</dd>
                 </dl>
                 ${t.lock && t.lock.agent.id !== desk.viewer.id && new Date(t.lock.expiresAt) > new Date()
                   ? html`<p class="lock-note">${t.lock.agent.name} is working on it</p>`

@@ -55,9 +55,12 @@ export const QUEUE_TREE = `query QueueTree {
 /**
  * One row of the ticket list. Field sets are shared by interpolation, not
  * GraphQL fragments: the cost analysis charges a fragment spread a level of depth.
+ * `viewerCan { close }`: "Close selected" is offered only when one of the
+ * selected tickets may be closed by this agent.
  */
 const ROW = `
   id number subject version state isOverdue isAnswered dueAt updatedAt lastMessageAt
+  viewerCan { close }
   status { id name state }
   priority { id name }
   department { id name }

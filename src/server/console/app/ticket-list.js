@@ -31,17 +31,24 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
   rowsRef.current = state.rows;
   const refetchTimer = useRef(0);
 
-  // Only the latest read may land: a slow earlier one must not undo a later one.
+  // How many rows the agent asked to see: one page, and one more for each "Load more".
+  // Every re-read (after a live change, after a reconnect) reads that many again.
+  const wanted = useRef(PAGE_SIZE);
+  // Only the latest read may land: a slow earlier one must not undo a later one
+  // (nor a re-read that went out before a "Load more" undo the page it added).
   const seq = useRef(0);
+  const settled = useRef(0); // the last read that came back (landed or not)
   const load = useCallback(
-    async (atLeast = PAGE_SIZE) => {
+    async () => {
       const mine = ++seq.current;
       try {
-        const w = await fetchWindow(queueId, atLeast);
+        const w = await fetchWindow(queueId, wanted.current);
+        settled.current = Math.max(settled.current, mine);
         if (mine !== seq.current) return;
         if (!w) setState((s) => ({ ...s, loading: false, error: { errors: [{ message: 'This queue no longer exists or is not yours', extensions: { code: 'NOT_FOUND' } }] } }));
         else setState({ rows: w.rows, pageInfo: w.pageInfo, totalCount: w.totalCount, loading: false, error: null });
       } catch (error) {
+        settled.current = Math.max(settled.current, mine);
         if (mine === seq.current) setState((s) => ({ ...s, loading: false, error }));
       }
     },
@@ -49,6 +56,7 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
   );
 
   useEffect(() => {
+    wanted.current = PAGE_SIZE;
     setState({ rows: [], pageInfo: null, totalCount: 0, loading: true, error: null });
     setSelected(new Set());
     setBulk({ busy: false, errors: [], error: null, done: null });
@@ -57,12 +65,12 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
 
   // After a reconnect: the same window again, from the server.
   useEffect(() => {
-    if (resync) load(Math.max(rowsRef.current.length, PAGE_SIZE));
+    if (resync) load();
   }, [resync]);
 
   const scheduleRefetch = () => {
     clearTimeout(refetchTimer.current);
-    refetchTimer.current = setTimeout(() => load(Math.max(rowsRef.current.length, PAGE_SIZE)), 300);
+    refetchTimer.current = setTimeout(load, 300);
   };
   useEffect(() => () => clearTimeout(refetchTimer.current), []);
 
@@ -96,15 +104,25 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
     [queueId, updates],
   );
 
+  /** The next page after the last row shown (keyset: the cursor of the last row). */
   const more = async () => {
+    wanted.current = rowsRef.current.length + PAGE_SIZE;
+    // A re-read still out was for the smaller window: it will not land (the sequence moves on), so it is sent again after.
+    const superseded = settled.current < seq.current;
+    const mine = ++seq.current;
     try {
       const page = (await gql(QUEUE_PAGE, { queueId, after: state.pageInfo.endCursor })).queue;
+      settled.current = Math.max(settled.current, mine);
+      // A re-read that went out meanwhile reads the whole larger window: it has the last word.
+      if (mine !== seq.current || !page) return;
       setState((s) => {
         const have = new Set(s.rows.map((r) => r.id));
         return { ...s, rows: [...s.rows, ...page.tickets.edges.map((e) => e.node).filter((r) => !have.has(r.id))], pageInfo: page.tickets.pageInfo, totalCount: page.tickets.totalCount };
       });
+      if (superseded) scheduleRefetch();
     } catch (error) {
-      setState((s) => ({ ...s, error }));
+      settled.current = Math.max(settled.current, mine);
+      if (mine === seq.current) setState((s) => ({ ...s, error }));
     }
   };
 
@@ -134,6 +152,10 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
     }
   };
   const numberOf = (id) => state.rows.find((r) => r.id === id)?.number;
+  // The quick close is offered when this agent may close at least one selected ticket (viewerCan);
+  // a mix goes to the API as it is, which closes all or nothing and names each ticket it refused.
+  const chosen = state.rows.filter((r) => selected.has(r.id));
+  const closable = chosen.some((r) => r.viewerCan?.close);
   const rowErrors = (id) => bulk.errors.filter((e) => e.ticketId === id);
 
   return html`<section class="ticket-list" aria-labelledby="list-title">
@@ -141,7 +163,8 @@ export function TicketList({ queueId, queueName, desk, updates, resync }) {
       <h1 id="list-title">${queueName ?? 'Tickets'} <span class="muted count-total">${state.totalCount}</span></h1>
       <div class="bulk">
         <span class="muted">${selected.size ? `${selected.size} selected` : ''}</span>
-        <button type="button" class="danger" disabled=${!selected.size || bulk.busy} onClick=${closeSelected}>Close selected</button>
+        ${chosen.length && !closable ? html`<span class="muted" id="close-hint">Your role may not close ${chosen.length === 1 ? 'this ticket' : 'these tickets'}</span>` : null}
+        <button type="button" class="danger" disabled=${!closable || bulk.busy} aria-describedby=${chosen.length && !closable ? 'close-hint' : undefined} onClick=${closeSelected}>Close selected</button>
       </div>
     </div>
     ${bulk.done ? html`<p class="notice" role="status">${bulk.done}</p>` : null}

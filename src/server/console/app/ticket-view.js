@@ -6,6 +6,9 @@ import { ApiErrors, FieldErrors, TicketFlags, errorsFor, formatDate, formatSize,
 
 const KIND = { MESSAGE: 'Message', RESPONSE: 'Response', NOTE: 'Internal note' };
 
+/** Images a browser shows by itself: shown in the thread through their signed links (no Authorization header on an <img>). */
+const isImage = (a) => /^image\/(png|jpeg|gif|webp|bmp|avif)$/.test(a.contentType);
+
 function Entry({ entry }) {
   return html`<article class=${`entry entry-${entry.type.toLowerCase()}`} aria-label=${`${KIND[entry.type]} from ${entry.poster?.name ?? 'a deleted account'}`}>
     <header>
@@ -18,7 +21,12 @@ function Entry({ entry }) {
     ${entry.attachments.length
       ? html`<ul class="attachments">
           ${entry.attachments.map(
-            (a) => html`<li>${a.downloadUrl ? html`<a href=${a.downloadUrl} download=${a.filename}>${a.filename}</a>` : a.filename} <span class="muted">${formatSize(a.size)}</span></li>`,
+            (a) => {
+              const name = a.downloadUrl
+                ? html`<a href=${a.downloadUrl} download=${a.filename}>${isImage(a) ? html`<img class="thumb" src=${a.downloadUrl} alt="" />` : null}${a.filename}</a>`
+                : a.filename;
+              return html`<li>${name} <span class="muted">${formatSize(a.size)}</span></li>`;
+            },
           )}
         </ul>`
       : null}
@@ -210,7 +218,7 @@ function NoteForm({ ticket, focus, onDone }) {
   </form>`;
 }
 
-function AssignPanel({ ticket, desk, focus, onDone }) {
+function AssignPanel({ ticket, desk, focus, onDone, onTransferred }) {
   const [target, setTarget] = useState('');
   const [department, setDepartment] = useState('');
   const [agents, setAgents] = useState(null);
@@ -234,8 +242,11 @@ function AssignPanel({ ticket, desk, focus, onDone }) {
   };
   const claim = async () => done(await run(async () => (await gql(Q.CLAIM, { input: { ticketId: ticket.id } })).claimTicket));
   const release = async () => done(await run(async () => (await gql(Q.RELEASE, { input: { ticketId: ticket.id } })).releaseTicket));
-  const transfer = async () => done(await run(async () => (await gql(Q.TRANSFER, { input: { ticketId: ticket.id, departmentId: department } })).transferTicket));
-  const mine = ticket.assignee?.id === desk.viewer.id;
+  const transfer = async () => {
+    const payload = await run(async () => (await gql(Q.TRANSFER, { input: { ticketId: ticket.id, departmentId: department } })).transferTicket);
+    if (payload && !payload.userErrors.length) onTransferred(desk.departments.find((d) => d.id === department)?.name ?? 'another department');
+  };
+  // Claim takes an unassigned ticket (a team's included); the API refuses it (CONFLICT) while another agent has it.
   return html`<section class="panel" aria-labelledby="assign-title">
     <h2 id="assign-title">Assignment</h2>
     <p>${ticket.assignee ? html`Assigned to <strong>${ticket.assignee.name}</strong>` : 'Unassigned'}${ticket.team ? html` · team <strong>${ticket.team.name}</strong>` : null}</p>
@@ -249,7 +260,7 @@ function AssignPanel({ ticket, desk, focus, onDone }) {
             </select>
           </label>
           <button type="button" disabled=${!target} onClick=${assign}>Assign</button>
-          ${!mine ? html`<button type="button" onClick=${claim}>Claim</button>` : null}
+          ${!ticket.assignee ? html`<button type="button" onClick=${claim}>Claim</button>` : null}
         </div>`
       : null}
     ${can.release && (ticket.assignee || ticket.team) ? html`<button type="button" onClick=${release}>Release</button>` : null}
@@ -295,8 +306,12 @@ function CollaboratorsPanel({ ticket, focus, onDone }) {
     ${ticket.collaborators.length
       ? html`<ul class="collaborators">
           ${ticket.collaborators.map(
-            (c) => html`<li class=${c.isActive ? '' : 'inactive'}>${c.user.name ?? c.user.email} <span class="muted">${c.user.email}</span> <span class="badge">${c.role}</span>
-              ${can ? html`<button type="button" class="link" aria-label=${`Remove ${c.user.email}`} onClick=${() => remove(c)}>Remove</button>` : null}</li>`,
+            (c) => html`<li class=${c.isActive ? '' : 'inactive'}><span class="who">${c.user.name ?? c.user.email}</span> <span class="muted">${c.user.email}</span> <span class="badge">${c.role}</span>
+              ${!c.isActive
+                ? html` <span class="muted">removed</span>`
+                : can
+                  ? html`<button type="button" class="link" aria-label=${`Remove ${c.user.email}`} onClick=${() => remove(c)}>Remove</button>`
+                  : null}</li>`,
           )}
         </ul>`
       : html`<p class="muted">None</p>`}
@@ -324,6 +339,8 @@ export function TicketView({ number, section, desk, resync }) {
   const [rebase, setRebase] = useState({ n: 0, version: null });
   const [live, setLive] = useState(null);
   const [actionErrors, setActionErrors] = useState([]);
+  // Set when a transfer took the ticket where this agent has no access: said so, instead of "not found".
+  const [gone, setGone] = useState(null);
   const [, tick] = useState(0);
   const holding = useRef(false);
   const ticketRef = useRef(null);
@@ -382,6 +399,7 @@ export function TicketView({ number, section, desk, resync }) {
     if (!ticketId) return;
     const timer = setInterval(async () => {
       tick((n) => n + 1);
+      if (!navigator.onLine) return;
       try {
         const d = await gql(Q.LOCK_STATE, { id: ticketId });
         setTicket((t) => (t && t.id === d.node?.id ? { ...t, lock: d.node.lock } : t));
@@ -414,6 +432,11 @@ export function TicketView({ number, section, desk, resync }) {
     setThreadPage(d.ticket.thread.pageInfo);
   };
 
+  if (gone)
+    return html`<section class="ticket-view">
+      <p class="notice" role="status">${gone}</p>
+      <p><a href="#/">Back to the queues</a></p>
+    </section>`;
   if (error) return html`<section class="ticket-view"><${ApiErrors} error=${error} /></section>`;
   if (!ticket) return html`<section class="ticket-view"><p class="muted">Loading #${number}…</p></section>`;
   const t = ticket;
@@ -422,6 +445,11 @@ export function TicketView({ number, section, desk, resync }) {
   const afterChange = () => {
     setConflict(false);
     load();
+  };
+  const afterTransfer = async (department) => {
+    setConflict(false);
+    const fresh = await load();
+    if (!fresh) setGone(`#${number} is now in ${department}, where you have no access.`);
   };
   const reloadAfterConflict = async () => {
     const fresh = await load();
@@ -475,7 +503,7 @@ export function TicketView({ number, section, desk, resync }) {
             <dt>Last response</dt><dd>${formatDate(t.lastResponseAt)}</dd>
           </dl>
         </section>
-        <${AssignPanel} ticket=${t} desk=${desk} focus=${section === 'assign' || section === 'transfer'} onDone=${afterChange} />
+        <${AssignPanel} ticket=${t} desk=${desk} focus=${section === 'assign' || section === 'transfer'} onDone=${afterChange} onTransferred=${afterTransfer} />
         <${CollaboratorsPanel} ticket=${t} focus=${section === 'collaborators'} onDone=${afterChange} />
       </aside>
     </div>
