@@ -9,6 +9,7 @@ import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
 import { createServices } from '../../src/server/app';
 import { attachmentRoutes } from '../../src/server/uploads';
 import { AddNoteDocument, OpenTicketDocument, PostMessageDocument, ReplyDocument } from '../__generated__/graphql';
+import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
 import { buildWorld, type World } from '../support/world';
 
@@ -85,7 +86,7 @@ const problem = (message: string, code: string) => ({ errors: [{ message, extens
 const NOT_FOUND = problem('Attachment not found', 'NOT_FOUND');
 const ACTIVE = problem('HTML, SVG, XML, scripts and executables are not accepted', 'UNSUPPORTED_MEDIA_TYPE');
 
-const counts = async () => ({ attachments: await t.em().count(Attachment, {}), contents: await t.em().count(AttachmentContent, {}), entries: await t.em().count(ThreadEntry, {}) });
+const counts = () => countRows(t, { attachments: Attachment, contents: AttachmentContent, entries: ThreadEntry });
 
 async function openTicket(token: string, subject: string) {
   const res = await t.gql(OpenTicketDocument, { input: { subject, body: 'Please help' } as never }, { token });
@@ -378,13 +379,13 @@ describe('uploads never attached', () => {
     const before = await counts();
 
     expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(1);
-    expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
+    expect(rowChanges(before, await counts())).toEqual({ attachments: -1, contents: -1 });
     expect((await download(w.agents.full.token, stale.id)).json).toEqual(NOT_FOUND);
     expect((await download(w.agents.full.token, used.id)).status).toBe(200);
     // a reply naming the deleted upload is refused, and writes nothing
     const late = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'Late', attachmentIds: [stale.id, fresh.id] } }, { token: w.agents.full.token });
     expect(late.data?.replyToTicket.userErrors).toEqual([{ field: ['attachmentIds', '0'], code: 'NOT_FOUND', message: 'Attachment not found' }]);
-    expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
+    expect(rowChanges(before, await counts())).toEqual({ attachments: -1, contents: -1 });
     // a second sweep finds nothing more
     expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(0);
   });

@@ -14,6 +14,7 @@ import {
   UpdateTicketDocument,
   type CreateCannedResponseInput,
 } from '../__generated__/graphql';
+import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
 import { download, PDF, TEXT, uploadOk } from '../support/uploads';
 import { buildWorld, type World } from '../support/world';
@@ -69,12 +70,7 @@ async function rendered(cannedResponseId: string, ticketId: string, token = w.ag
 
 const NOT_FOUND = (message: string): unknown[] => [expect.objectContaining({ message, path: ['renderCannedResponse'], extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })];
 
-const counts = async () => ({
-  entries: await t.em().count(ThreadEntry, {}),
-  attachments: await t.em().count(Attachment, {}),
-  contents: await t.em().count(AttachmentContent, {}),
-  events: await t.em().count(TicketEvent, {}),
-});
+const counts = () => countRows(t, { entries: ThreadEntry, attachments: Attachment, contents: AttachmentContent, events: TicketEvent });
 
 describe('rendering variables', () => {
   it('renders every variable for a ticket, as the viewing agent', async () => {
@@ -257,7 +253,7 @@ describe('replying with a canned response', () => {
     // copies: new ids, not the canned response's rows
     expect(files.map((a) => a.id)).not.toContain(pdf.id);
     expect(files.map((a) => a.id)).not.toContain(txt.id);
-    expect(await counts()).toEqual({ ...before, entries: before.entries + 1, attachments: before.attachments + 3, contents: before.contents + 3, events: before.events + 1 });
+    expect(rowChanges(before, await counts())).toEqual({ entries: 1, attachments: 3, contents: 3, events: 1 });
 
     // the owner sees them on the RESPONSE and downloads the same bytes
     const thread = await t.gql(CannedThreadDocument, { number: ticket.number }, { token: w.users.owner.token });
@@ -285,7 +281,8 @@ describe('replying with a canned response', () => {
     expect(del.data?.deleteCannedResponse).toEqual({ deletedId: canned.id, userErrors: [] });
     expect((await download(t, w.agents.full.token, pdf.id)).status).toBe(404);
     expect(await t.em().count(Attachment, { filename: { $in: ['terms.pdf', 'steps.txt'] }, entry: null })).toBe(0);
-    expect(await counts()).toMatchObject({ attachments: before.attachments + 3 + 2 - 2, contents: before.contents + 3 + 2 - 2 });
+    // the two replies' copies (3 + 2) stay, the canned response's own two are gone
+    expect(rowChanges(before, await counts())).toMatchObject({ attachments: 3 + 2 - 2, contents: 3 + 2 - 2 });
     for (const f of [...files, ...secondFiles]) expect((await download(t, w.users.owner.token, f.id)).status).toBe(200);
   });
 

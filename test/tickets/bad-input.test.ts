@@ -12,6 +12,7 @@ import {
   TicketThreadDocument,
   UpdateAgentDocument,
 } from '../__generated__/graphql';
+import { countRows } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
 import { buildWorld, type World } from '../support/world';
 
@@ -26,11 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const snapshot = async () => ({
-  tickets: await t.em().count(Ticket, {}),
-  entries: await t.em().count(ThreadEntry, {}),
-  events: await t.em().count(TicketEvent, {}),
-});
+const snapshot = () => countRows(t, { tickets: Ticket, entries: ThreadEntry, events: TicketEvent });
 
 async function newTicket(subject = 'Bad input target') {
   const res = await t.gql(OpenTicketDocument, { input: { subject, body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });

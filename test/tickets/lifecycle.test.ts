@@ -19,6 +19,7 @@ import {
   UnlockDocument,
   UpdateTicketDocument,
 } from '../__generated__/graphql';
+import { countRows } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
 import { buildWorld, type World } from '../support/world';
 
@@ -38,7 +39,7 @@ async function open(token: string | null, input: Record<string, unknown>) {
   return res.data!.openTicket;
 }
 
-const count = async () => ({ tickets: await t.em().count(Ticket, {}), entries: await t.em().count(ThreadEntry, {}), events: await t.em().count(TicketEvent, {}) });
+const count = () => countRows(t, { tickets: Ticket, entries: ThreadEntry, events: TicketEvent });
 
 describe('intake', () => {
   it('opens an anonymous web ticket with an access token scoped to it', async () => {
