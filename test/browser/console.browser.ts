@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, PASSWORD, type World } from '../support/world';
 
 /**
@@ -88,13 +89,8 @@ const notReloaded = (page: Page) => page.evaluate('window.__deskqlNotReloaded ==
 
 /** Opens a ticket as the end user through the API. */
 async function userOpens(key: string, subject: string): Promise<{ id: string; number: string }> {
-  const res = await t.gql<{ openTicket: { ticket: { id: string; number: string } | null; userErrors: unknown[] } }, unknown>(
-    'mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id number } userErrors { field message code } } }',
-    { input: { subject, body: `<p>${subject}</p>` } },
-    { token: w.users.owner.token },
-  );
-  expect(res.data?.openTicket.userErrors, JSON.stringify(res)).toEqual([]);
-  tickets[key] = res.data!.openTicket.ticket!;
+  const { id, number } = await newTicket(t, w.users.owner.token, { subject, body: `<p>${subject}</p>` });
+  tickets[key] = { id, number };
   return tickets[key];
 }
 

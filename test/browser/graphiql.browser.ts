@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
+import { openTicket } from '../support/tickets';
 
 /**
  * GraphiQL in a real browser: Debian's Chromium, driven by playwright-core,
@@ -127,11 +128,7 @@ describe('GraphiQL in Chromium', () => {
     expect(new URL((await socket).url()).hostname).toBe('127.0.0.1');
     // Let the subscription start, then make a change through the API.
     await new Promise((r) => setTimeout(r, 500));
-    await t.gql(
-      'mutation { openTicket(input: { subject: "Seen live in GraphiQL", body: "x", owner: { email: "live@customer.test" } }) { ticket { id } } }',
-      {},
-      { token: await t.adminToken() },
-    );
+    await openTicket(t, await t.adminToken(), { subject: 'Seen live in GraphiQL', owner: { email: 'live@customer.test' } });
     const result = page.locator('.graphiql-response .result-window');
     await expect.poll(() => result.innerText(), { timeout: 15_000 }).toContain('Seen live in GraphiQL');
     expect(await result.innerText()).toContain('CREATED');

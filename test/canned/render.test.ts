@@ -10,12 +10,12 @@ import {
   CannedReplyDocument,
   CannedThreadDocument,
   CannedUpdateDocument,
-  OpenTicketDocument,
   UpdateTicketDocument,
   type CreateCannedResponseInput,
 } from '../__generated__/graphql';
 import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket, type TicketInput } from '../support/tickets';
 import { download, PDF, TEXT, uploadOk } from '../support/uploads';
 import { buildWorld, type World } from '../support/world';
 
@@ -54,11 +54,8 @@ async function createCanned(input: CreateCannedResponseInput, token = w.agents.a
   return res.data!.createCannedResponse.cannedResponse!;
 }
 
-async function openTicket(input: { subject: string; owner?: { email: string; name?: string }; departmentId?: string; priorityId?: string }, token = w.agents.full.token) {
-  const res = await t.gql(OpenTicketDocument, { input: { body: 'Please help', owner: { email: w.users.owner.email }, ...input } }, { token });
-  expect(res.data?.openTicket.userErrors, JSON.stringify(res)).toEqual([]);
-  return res.data!.openTicket.ticket!;
-}
+/** A ticket opened by an agent (the full one unless `token` says), for the usual owner unless `input` names another. */
+const ownersTicket = (input: TicketInput, token = w.agents.full.token) => newTicket(t, token, { owner: { email: w.users.owner.email }, ...input });
 
 const render = (cannedResponseId: string, ticketId: string, token = w.agents.full.token) => t.gql(CannedRenderDocument, { cannedResponseId, ticketId }, { token });
 
@@ -75,7 +72,7 @@ const counts = () => countRows(t, { entries: ThreadEntry, attachments: Attachmen
 describe('rendering variables', () => {
   it('renders every variable for a ticket, as the viewing agent', async () => {
     const canned = await createCanned({ title: 'All variables', body: ALL_VARIABLES, departmentId: w.supportId });
-    const ticket = await openTicket({ subject: 'Invoice 42 is wrong', priorityId: w.priorities.High! });
+    const ticket = await ownersTicket({ subject: 'Invoice 42 is wrong', priorityId: w.priorities.High! });
     const due = await t.gql(UpdateTicketDocument, { input: { ticketId: ticket.id, dueAt: '2031-05-06T07:08:09.000Z' } }, { token: w.agents.full.token });
     expect(due.data?.updateTicket.userErrors).toEqual([]);
     const assign = await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.full.id } }, { token: w.agents.full.token });
@@ -102,7 +99,7 @@ describe('rendering variables', () => {
 
   it('names the team when no agent is assigned, nothing when neither is, and follows status and due date', async () => {
     const canned = await createCanned({ title: 'Assignment', body: ALL_VARIABLES });
-    const teamTicket = await openTicket({ subject: 'For the team' });
+    const teamTicket = await ownersTicket({ subject: 'For the team' });
     const toTeam = await t.gql(AssignDocument, { input: { ticketId: teamTicket.id, teamId: w.teamId } }, { token: w.agents.full.token });
     expect(toTeam.data?.assignTicket.userErrors).toEqual([]);
     const teamValues = valuesIn((await rendered(canned.id, teamTicket.id)).body);
@@ -112,12 +109,12 @@ describe('rendering variables', () => {
     expect(teamValues['ticket.due_date']).toBe(`${dueAt.toISOString().slice(0, 10)} ${dueAt.toISOString().slice(11, 16)} UTC`);
     expect(teamValues['ticket.due_date']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
 
-    const nobody = await openTicket({ subject: 'Unassigned', priorityId: w.priorities.Low! });
+    const nobody = await ownersTicket({ subject: 'Unassigned', priorityId: w.priorities.Low! });
     const values = valuesIn((await rendered(canned.id, nobody.id)).body);
     expect(values['ticket.assigned']).toBe('');
     expect(values['ticket.priority']).toBe('Low');
     // an all-departments response renders on a Sales ticket with the Sales name
-    const sales = await openTicket({ subject: 'Sales question', departmentId: w.salesId }, w.agents.other.token);
+    const sales = await ownersTicket({ subject: 'Sales question', departmentId: w.salesId }, w.agents.other.token);
     expect(valuesIn((await rendered(canned.id, sales.id, w.agents.other.token)).body)).toMatchObject({ 'ticket.dept': 'Sales', 'staff.name': 'Olga Other' });
   });
 
@@ -126,7 +123,7 @@ describe('rendering variables', () => {
       title: 'Escaping',
       body: '<p>Re: %{ticket.subject}</p><p>Dear %{recipient.name}</p><p><a href="%{ticket.subject}" title="%{ticket.subject}">link</a></p>',
     });
-    const ticket = await openTicket({
+    const ticket = await ownersTicket({
       subject: '<script>alert(1)</script> Tom & Jerry "quoted"',
       owner: { email: 'xss-owner@customer.test', name: '<img src=x onerror=alert(2)>' },
     });
@@ -139,13 +136,13 @@ describe('rendering variables', () => {
     expect(out.body).not.toMatch(/<script|<img/i);
 
     // a value that would make a link's target a script URL is dropped by the second sanitizing pass
-    const js = await openTicket({ subject: 'javascript:alert(3)' });
+    const js = await ownersTicket({ subject: 'javascript:alert(3)' });
     const link = await rendered(canned.id, js.id);
     expect(link.body).toContain('<a rel="noopener noreferrer nofollow" target="_blank" title="javascript:alert(3)">link</a>');
     expect(link.body).not.toContain('href');
 
     // a value is not itself rendered again
-    const nested = await openTicket({ subject: 'About %{staff.name} and %{nope}' });
+    const nested = await ownersTicket({ subject: 'About %{staff.name} and %{nope}' });
     const again = await rendered(canned.id, nested.id);
     expect(again.body).toContain('<p>Re: About %{staff.name} and %{nope}</p>');
     expect(again.unknownVariables).toEqual([]);
@@ -156,7 +153,7 @@ describe('rendering variables', () => {
       title: 'Unknown',
       body: '<p>%{ticket.foo} for %{recipient.name}, %{Ticket.Number} %{ticket.foo} %{agent.name} %{} %{ spaced }</p>',
     });
-    const ticket = await openTicket({ subject: 'Unknowns' });
+    const ticket = await ownersTicket({ subject: 'Unknowns' });
     const out = await rendered(canned.id, ticket.id);
     expect(out.body).toBe('<p>%{ticket.foo} for Owen Owner, %{Ticket.Number} %{ticket.foo} %{agent.name} %{} %{ spaced }</p>');
     expect(out.unknownVariables).toEqual(['ticket.foo', 'Ticket.Number', 'agent.name']);
@@ -169,8 +166,8 @@ describe('where a canned response may be used', () => {
     const everywhere = await createCanned({ title: 'Everywhere', body: '<p>Hello from %{ticket.dept}</p>' });
     const supportOne = await createCanned({ title: 'Support one', body: '<p>Support says hi</p>', departmentId: w.supportId });
     const disabled = await createCanned({ title: 'Disabled', body: '<p>old</p>', departmentId: w.supportId, isEnabled: false });
-    const support = await openTicket({ subject: 'Support ticket' });
-    const sales = await openTicket({ subject: 'Sales ticket', departmentId: w.salesId }, w.agents.other.token);
+    const support = await ownersTicket({ subject: 'Support ticket' });
+    const sales = await ownersTicket({ subject: 'Sales ticket', departmentId: w.salesId }, w.agents.other.token);
 
     expect((await rendered(everywhere.id, support.id)).body).toBe('<p>Hello from Support</p>');
     expect((await rendered(supportOne.id, support.id)).body).toBe('<p>Support says hi</p>');
@@ -202,7 +199,7 @@ describe('where a canned response may be used', () => {
 
   it('stops applying once disabled or moved to another department', async () => {
     const canned = await createCanned({ title: 'Soon moved', body: '<p>x</p>', departmentId: w.supportId });
-    const ticket = await openTicket({ subject: 'Moving target' });
+    const ticket = await ownersTicket({ subject: 'Moving target' });
     expect((await render(canned.id, ticket.id)).errors).toBeUndefined();
     const off = await t.gql(CannedUpdateDocument, { input: { cannedResponseId: canned.id, isEnabled: false } }, { token: w.agents.admin.token });
     expect(off.data?.updateCannedResponse.userErrors).toEqual([]);
@@ -222,7 +219,7 @@ describe('replying with a canned response', () => {
       { id: txt.id, filename: 'steps.txt', contentType: 'text/plain', size: TEXT.length, url: `/attachments/${txt.id}` },
     ];
     expect(canned.attachments).toEqual(own);
-    const ticket = await openTicket({ subject: 'Need the terms' });
+    const ticket = await ownersTicket({ subject: 'Need the terms' });
     expect((await rendered(canned.id, ticket.id)).attachments).toEqual(own);
 
     // the canned response's own files: agents who may read it, never the customer
@@ -265,7 +262,7 @@ describe('replying with a canned response', () => {
     expect((await download(t, w.users.stranger.token, files[1]!.id)).status).toBe(404);
 
     // the canned response still has its own, intact, for the next reply
-    const next = await openTicket({ subject: 'Also need the terms' });
+    const next = await ownersTicket({ subject: 'Also need the terms' });
     const again = await rendered(canned.id, next.id);
     expect(again.attachments).toEqual(own);
     expect((await download(t, w.agents.full.token, pdf.id)).body.equals(PDF)).toBe(true);
@@ -288,7 +285,7 @@ describe('replying with a canned response', () => {
 
   it("sends the response's rendering when the body is left empty, but never an unknown variable", async () => {
     const canned = await createCanned({ title: 'Ready to send', body: '<p>Ticket %{ticket.number} is with %{staff.name}.</p>', departmentId: w.supportId });
-    const ticket = await openTicket({ subject: 'Empty body' });
+    const ticket = await ownersTicket({ subject: 'Empty body' });
     const reply = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: '  ', cannedResponseId: canned.id } }, { token: w.agents.full.token });
     expect(reply.data?.replyToTicket.userErrors).toEqual([]);
     expect(reply.data?.replyToTicket.entry?.body).toBe(`<p>Ticket ${ticket.number} is with Fiona Full.</p>`);
@@ -312,7 +309,7 @@ describe('replying with a canned response', () => {
     const canned = await createCanned({ title: 'Many files', body: '<p>Files</p>', departmentId: w.supportId, attachmentIds: uploads.map((u) => u.id) }, w.agents.full.token);
     const mine = [];
     for (let i = 0; i < 9; i++) mine.push((await uploadOk(t, w.agents.full.token, TEXT, `mine-${i}.txt`)).id);
-    const ticket = await openTicket({ subject: 'Too many files' });
+    const ticket = await ownersTicket({ subject: 'Too many files' });
     const before = await counts();
     const reply = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: 'Files', cannedResponseId: canned.id, attachmentIds: mine } }, { token: w.agents.full.token });
     expect(reply.data?.replyToTicket.userErrors).toEqual([{ field: ['attachmentIds'], code: 'BAD_USER_INPUT', message: 'At most 20 attachments per entry' }]);

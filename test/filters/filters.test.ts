@@ -23,7 +23,6 @@ import {
   DryRunTicketFiltersDocument,
   FilteredOpenTicketDocument,
   FilteredUpdateTicketDocument,
-  OpenTicketDocument,
   TicketFilterListDocument,
   TicketFilterRejectionListDocument,
   UpdateAgentDocument,
@@ -34,6 +33,7 @@ import {
 } from '../__generated__/graphql';
 import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // Ticket filters (SPEC §4) through the real server: CRUD and its checks, every
@@ -91,21 +91,18 @@ async function tryCreate(input: FilterInput, token = admin) {
   return res.data!.createTicketFilter;
 }
 
+/** An email intake: what `input` leaves out, filled in. */
+const intake = (input: Partial<OpenTicketInput>): OpenTicketInput => ({ subject: 'Hello', body: 'Hi there', owner: { email: 'someone@customer.test' }, source: 'EMAIL', ...input });
+
+/** Tries an intake (as the admin unless `token` says): its payload, userErrors and all. */
 async function open(input: Partial<OpenTicketInput>, token: string | null = admin) {
-  const res = await t.gql(
-    FilteredOpenTicketDocument,
-    { input: { subject: 'Hello', body: 'Hi there', owner: { email: 'someone@customer.test' }, source: 'EMAIL', ...input } },
-    { token },
-  );
+  const res = await t.gql(FilteredOpenTicketDocument, { input: intake(input) }, { token });
   expect(res.errors).toBeUndefined();
   return res.data!.openTicket;
 }
 
-async function opened(input: Partial<OpenTicketInput>, token: string | null = admin) {
-  const res = await open(input, token);
-  expect(res.userErrors).toEqual([]);
-  return res.ticket!;
-}
+/** An intake that must open its ticket. */
+const opened = (input: Partial<OpenTicketInput>, token: string | null = admin) => newTicket(t, token, intake(input), FilteredOpenTicketDocument);
 
 async function dryRun(input: Partial<TestTicketFiltersInput>) {
   const res = await t.gql(
@@ -406,9 +403,8 @@ describe('matching', () => {
     const ticket = await opened({ owner: { email: w.users.owner.email, name: 'Somebody Else' } });
     expect(appliedNames(ticket)).toEqual(['Owen']);
     // a logged-in end user: their own name
-    const own = await t.gql(OpenTicketDocument, { input: { subject: 'Mine', body: 'x' } }, { token: w.users.owner.token });
-    expect(own.data?.openTicket.userErrors).toEqual([]);
-    expect(await filtersAppliedTo(own.data!.openTicket.ticket!.id)).toEqual(['Owen']);
+    const own = await newTicket(t, w.users.owner.token, { subject: 'Mine' });
+    expect(await filtersAppliedTo(own.id)).toEqual(['Owen']);
   });
 
   it('applies a filter only to the sources it lists (none listed: all)', async () => {
@@ -422,9 +418,9 @@ describe('matching', () => {
     const phone = await opened({ subject: 'My order', source: 'PHONE' });
     expect(appliedNames(phone)).toEqual(['Phone or API', 'Everywhere']);
     expect(phone).toMatchObject({ priority: { name: 'Normal' }, team: { name: 'Escalations' } });
-    const web = await t.gql(OpenTicketDocument, { input: { subject: 'My order', body: 'x', owner: { email: 'webby@customer.test' } } }, { token: null });
-    expect(web.data?.openTicket.ticket?.source).toBe('WEB');
-    expect(await filtersAppliedTo(web.data!.openTicket.ticket!.id)).toEqual(['Everywhere']);
+    const web = await newTicket(t, null, { subject: 'My order', owner: { email: 'webby@customer.test' } });
+    expect(web.source).toBe('WEB');
+    expect(await filtersAppliedTo(web.id)).toEqual(['Everywhere']);
   });
 
   it('ignores inactive filters', async () => {

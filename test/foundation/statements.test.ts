@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMultiStatement } from '../../src/db/pglite-driver';
 import { Attachment } from '../../src/modules/attachments/attachment.entity';
 import { CannedResponse } from '../../src/modules/canned/canned-response.entity';
-import { CannedCreateDocument, OpenTicketDocument, TicketListDocument, TicketThreadDocument } from '../__generated__/graphql';
+import { CannedCreateDocument, TicketListDocument, TicketThreadDocument } from '../__generated__/graphql';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { TEXT, uploadOk } from '../support/uploads';
 
 // MikroORM inlines values into its SQL. On the embedded database a value
@@ -55,13 +56,7 @@ describe('values with semicolons through the server', () => {
 
     // a first message with an attachment: the entry's new id is what the attachment is linked to
     const file = await uploadOk(t, admin, TEXT, 'notes; v2.txt');
-    const opened = await t.gql(
-      OpenTicketDocument,
-      { input: { subject: 'Printer; again & again', body: '<p>A &lt;b&gt; tag; then more</p>', owner: { email: 'semi@customer.test' }, attachmentIds: [file.id] } },
-      { token: admin },
-    );
-    expect(opened.data?.openTicket.userErrors).toEqual([]);
-    const ticket = opened.data!.openTicket.ticket!;
+    const ticket = await newTicket(t, admin, { subject: 'Printer; again & again', body: '<p>A &lt;b&gt; tag; then more</p>', owner: { email: 'semi@customer.test' }, attachmentIds: [file.id] });
     expect(ticket.subject).toBe('Printer; again & again');
     const linked = await t.em().findOneOrFail(Attachment, { filename: 'notes; v2.txt' }, { populate: ['entry'] });
     expect(linked.entry).not.toBeNull();

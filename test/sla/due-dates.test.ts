@@ -19,6 +19,7 @@ import {
   type UpdateTicketInput,
 } from '../__generated__/graphql';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // SPEC §6 due dates, wired end to end through the real HTTP server: intake
@@ -109,12 +110,8 @@ async function department(name: string, slaPlanId: string | null) {
 }
 
 /** An agent (the admin) opens a ticket for Owen, who can then post messages on it. */
-async function open(input: Partial<OpenTicketInput> = {}) {
-  const res = await t.gql(DueOpenTicketDocument, { input: { subject: 'Due date check', body: 'Please help', owner: { email: w.users.owner.email }, ...input } }, { token: admin });
-  expect(res.errors).toBeUndefined();
-  expect(res.data?.openTicket.userErrors).toEqual([]);
-  return res.data!.openTicket.ticket!;
-}
+const open = (input: Partial<OpenTicketInput> = {}) =>
+  newTicket(t, admin, { subject: 'Due date check', body: 'Please help', owner: { email: w.users.owner.email }, ...input }, DueOpenTicketDocument);
 
 async function read(number: string) {
   const res = await t.gql(DueDatesTicketDocument, { number }, { token: admin });
