@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCanned } from '../support/canned';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
 import { buildWorld, PASSWORD, type World } from '../support/world';
@@ -157,12 +158,7 @@ beforeAll(async () => {
   t = await startTestServer();
   origin = new URL(t.url).origin;
   w = await buildWorld(t);
-  const canned = await t.gql<{ createCannedResponse: { userErrors: unknown[] } }, unknown>(
-    'mutation($input: CreateCannedResponseInput!) { createCannedResponse(input: $input) { userErrors { field message code } } }',
-    { input: { title: 'Printer fixed', departmentId: w.supportId, body: '<p>Dear %{recipient.name},</p><p>we fixed the printer of ticket %{ticket.number}.</p>' } },
-    { token: w.agents.admin.token },
-  );
-  expect(canned.data?.createCannedResponse.userErrors).toEqual([]);
+  await createCanned(t, w.agents.admin.token, { title: 'Printer fixed', departmentId: w.supportId, body: '<p>Dear %{recipient.name},</p><p>we fixed the printer of ticket %{ticket.number}.</p>' });
   // A shared custom queue, there before anyone logs in.
   await createSharedQueue('Printers', 'printer');
   // A ticket both agents list from the start, to tell when their consoles are live.

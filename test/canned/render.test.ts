@@ -4,15 +4,14 @@ import { TicketEvent } from '../../src/modules/events/ticket-event.entity';
 import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
 import {
   AssignDocument,
-  CannedCreateDocument,
   CannedDeleteDocument,
   CannedRenderDocument,
   CannedReplyDocument,
   CannedThreadDocument,
   CannedUpdateDocument,
   UpdateTicketDocument,
-  type CreateCannedResponseInput,
 } from '../__generated__/graphql';
+import { createCanned } from '../support/canned';
 import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket, type TicketInput } from '../support/tickets';
@@ -48,12 +47,6 @@ function valuesIn(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<li>([a-z._]+)=(.*?)<\/li>/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-async function createCanned(input: CreateCannedResponseInput, token = w.agents.admin.token) {
-  const res = await t.gql(CannedCreateDocument, { input }, { token });
-  expect(res.data?.createCannedResponse.userErrors, JSON.stringify(res)).toEqual([]);
-  return res.data!.createCannedResponse.cannedResponse!;
-}
-
 /** A ticket opened by an agent (the full one unless `token` says), for the usual owner unless `input` names another. */
 const ownersTicket = (input: TicketInput, token = w.agents.full.token) => newTicket(t, token, { owner: { email: w.users.owner.email }, ...input });
 
@@ -71,7 +64,7 @@ const counts = () => countRows(t, { entries: ThreadEntry, attachments: Attachmen
 
 describe('rendering variables', () => {
   it('renders every variable for a ticket, as the viewing agent', async () => {
-    const canned = await createCanned({ title: 'All variables', body: ALL_VARIABLES, departmentId: w.supportId });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'All variables', body: ALL_VARIABLES, departmentId: w.supportId });
     const ticket = await ownersTicket({ subject: 'Invoice 42 is wrong', priorityId: w.priorities.High! });
     const due = await t.gql(UpdateTicketDocument, { input: { ticketId: ticket.id, dueAt: '2031-05-06T07:08:09.000Z' } }, { token: w.agents.full.token });
     expect(due.data?.updateTicket.userErrors).toEqual([]);
@@ -98,7 +91,7 @@ describe('rendering variables', () => {
   });
 
   it('names the team when no agent is assigned, nothing when neither is, and follows status and due date', async () => {
-    const canned = await createCanned({ title: 'Assignment', body: ALL_VARIABLES });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'Assignment', body: ALL_VARIABLES });
     const teamTicket = await ownersTicket({ subject: 'For the team' });
     const toTeam = await t.gql(AssignDocument, { input: { ticketId: teamTicket.id, teamId: w.teamId } }, { token: w.agents.full.token });
     expect(toTeam.data?.assignTicket.userErrors).toEqual([]);
@@ -119,7 +112,7 @@ describe('rendering variables', () => {
   });
 
   it('escapes every value: a script in a subject or a name renders as inert text', async () => {
-    const canned = await createCanned({
+    const canned = await createCanned(t, w.agents.admin.token, {
       title: 'Escaping',
       body: '<p>Re: %{ticket.subject}</p><p>Dear %{recipient.name}</p><p><a href="%{ticket.subject}" title="%{ticket.subject}">link</a></p>',
     });
@@ -149,7 +142,7 @@ describe('rendering variables', () => {
   });
 
   it('leaves unknown variables as written and reports each once, in order', async () => {
-    const canned = await createCanned({
+    const canned = await createCanned(t, w.agents.admin.token, {
       title: 'Unknown',
       body: '<p>%{ticket.foo} for %{recipient.name}, %{Ticket.Number} %{ticket.foo} %{agent.name} %{} %{ spaced }</p>',
     });
@@ -162,10 +155,10 @@ describe('rendering variables', () => {
 
 describe('where a canned response may be used', () => {
   it("answers NOT_FOUND for another department's response, a disabled one, or a ticket the viewer cannot see", async () => {
-    const salesOnly = await createCanned({ title: 'Sales only', body: '<p>Sales says hi</p>', departmentId: w.salesId });
-    const everywhere = await createCanned({ title: 'Everywhere', body: '<p>Hello from %{ticket.dept}</p>' });
-    const supportOne = await createCanned({ title: 'Support one', body: '<p>Support says hi</p>', departmentId: w.supportId });
-    const disabled = await createCanned({ title: 'Disabled', body: '<p>old</p>', departmentId: w.supportId, isEnabled: false });
+    const salesOnly = await createCanned(t, w.agents.admin.token, { title: 'Sales only', body: '<p>Sales says hi</p>', departmentId: w.salesId });
+    const everywhere = await createCanned(t, w.agents.admin.token, { title: 'Everywhere', body: '<p>Hello from %{ticket.dept}</p>' });
+    const supportOne = await createCanned(t, w.agents.admin.token, { title: 'Support one', body: '<p>Support says hi</p>', departmentId: w.supportId });
+    const disabled = await createCanned(t, w.agents.admin.token, { title: 'Disabled', body: '<p>old</p>', departmentId: w.supportId, isEnabled: false });
     const support = await ownersTicket({ subject: 'Support ticket' });
     const sales = await ownersTicket({ subject: 'Sales ticket', departmentId: w.salesId }, w.agents.other.token);
 
@@ -198,7 +191,7 @@ describe('where a canned response may be used', () => {
   });
 
   it('stops applying once disabled or moved to another department', async () => {
-    const canned = await createCanned({ title: 'Soon moved', body: '<p>x</p>', departmentId: w.supportId });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'Soon moved', body: '<p>x</p>', departmentId: w.supportId });
     const ticket = await ownersTicket({ subject: 'Moving target' });
     expect((await render(canned.id, ticket.id)).errors).toBeUndefined();
     const off = await t.gql(CannedUpdateDocument, { input: { cannedResponseId: canned.id, isEnabled: false } }, { token: w.agents.admin.token });
@@ -213,7 +206,7 @@ describe('replying with a canned response', () => {
   it('copies its attachments onto the RESPONSE, readable by the owner, and keeps its own for the next reply', async () => {
     const pdf = await uploadOk(t, w.agents.full.token, PDF, 'terms.pdf');
     const txt = await uploadOk(t, w.agents.full.token, TEXT, 'steps.txt');
-    const canned = await createCanned({ title: 'With files', body: '<p>Dear %{recipient.name}, see attached.</p>', departmentId: w.supportId, attachmentIds: [pdf.id, txt.id] }, w.agents.full.token);
+    const canned = await createCanned(t, w.agents.full.token, { title: 'With files', body: '<p>Dear %{recipient.name}, see attached.</p>', departmentId: w.supportId, attachmentIds: [pdf.id, txt.id] });
     const own = [
       { id: pdf.id, filename: 'terms.pdf', contentType: 'application/pdf', size: PDF.length, url: `/attachments/${pdf.id}` },
       { id: txt.id, filename: 'steps.txt', contentType: 'text/plain', size: TEXT.length, url: `/attachments/${txt.id}` },
@@ -284,14 +277,14 @@ describe('replying with a canned response', () => {
   });
 
   it("sends the response's rendering when the body is left empty, but never an unknown variable", async () => {
-    const canned = await createCanned({ title: 'Ready to send', body: '<p>Ticket %{ticket.number} is with %{staff.name}.</p>', departmentId: w.supportId });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'Ready to send', body: '<p>Ticket %{ticket.number} is with %{staff.name}.</p>', departmentId: w.supportId });
     const ticket = await ownersTicket({ subject: 'Empty body' });
     const reply = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: '  ', cannedResponseId: canned.id } }, { token: w.agents.full.token });
     expect(reply.data?.replyToTicket.userErrors).toEqual([]);
     expect(reply.data?.replyToTicket.entry?.body).toBe(`<p>Ticket ${ticket.number} is with Fiona Full.</p>`);
     expect(reply.data?.replyToTicket.ticket?.isAnswered).toBe(true);
 
-    const unknown = await createCanned({ title: 'Not ready', body: '<p>Hi %{customer.nickname}</p>' });
+    const unknown = await createCanned(t, w.agents.admin.token, { title: 'Not ready', body: '<p>Hi %{customer.nickname}</p>' });
     const before = await counts();
     const refused = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: '', cannedResponseId: unknown.id } }, { token: w.agents.full.token });
     expect(refused.data?.replyToTicket.userErrors).toEqual([
@@ -306,7 +299,7 @@ describe('replying with a canned response', () => {
   it('refuses a reply whose own and canned attachments together pass the per-entry limit, writing nothing', async () => {
     const uploads = [];
     for (let i = 0; i < 12; i++) uploads.push(await uploadOk(t, w.agents.full.token, TEXT, `part-${i}.txt`));
-    const canned = await createCanned({ title: 'Many files', body: '<p>Files</p>', departmentId: w.supportId, attachmentIds: uploads.map((u) => u.id) }, w.agents.full.token);
+    const canned = await createCanned(t, w.agents.full.token, { title: 'Many files', body: '<p>Files</p>', departmentId: w.supportId, attachmentIds: uploads.map((u) => u.id) });
     const mine = [];
     for (let i = 0; i < 9; i++) mine.push((await uploadOk(t, w.agents.full.token, TEXT, `mine-${i}.txt`)).id);
     const ticket = await ownersTicket({ subject: 'Too many files' });

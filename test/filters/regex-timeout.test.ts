@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CreateTicketFilterDocument,
   DryRunTicketFiltersDocument,
   FilteredOpenTicketDocument,
   TicketFilterListDocument,
   type CreateTicketFilterInput,
 } from '../__generated__/graphql';
+import { createFilter } from '../support/filters';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket, openTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
@@ -28,11 +28,7 @@ describe('a pathological filter regex at intake', () => {
   });
   afterAll(() => t?.close());
 
-  const create = async (input: CreateTicketFilterInput) => {
-    const res = await t.gql(CreateTicketFilterDocument, { input }, { token: admin });
-    expect(res.data?.createTicketFilter.userErrors).toEqual([]);
-    return res.data!.createTicketFilter.ticketFilter!;
-  };
+  const create = (input: CreateTicketFilterInput) => createFilter(t, admin, input);
   const counts = async () =>
     Object.fromEntries((await t.gql(TicketFilterListDocument, {}, { token: admin })).data!.ticketFilters.map((f) => [f.name, [f.timeoutCount, f.lastTimeoutAt !== null]]));
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMultiStatement } from '../../src/db/pglite-driver';
 import { Attachment } from '../../src/modules/attachments/attachment.entity';
 import { CannedResponse } from '../../src/modules/canned/canned-response.entity';
-import { CannedCreateDocument, TicketListDocument, TicketThreadDocument } from '../__generated__/graphql';
+import { TicketListDocument, TicketThreadDocument } from '../__generated__/graphql';
+import { createCanned } from '../support/canned';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
 import { TEXT, uploadOk } from '../support/uploads';
@@ -48,9 +49,7 @@ describe('values with semicolons through the server', () => {
   afterAll(() => t?.close());
 
   it('creates rows, links them and finds them again', async () => {
-    const res = await t.gql(CannedCreateDocument, { input: { title: 'Semi; colon', body: '<p>Tom &amp; Jerry; part 2</p>' } }, { token: admin });
-    expect(res.errors).toBeUndefined();
-    const canned = res.data!.createCannedResponse.cannedResponse!;
+    const canned = await createCanned(t, admin, { title: 'Semi; colon', body: '<p>Tom &amp; Jerry; part 2</p>' });
     expect(canned).toMatchObject({ title: 'Semi; colon', body: '<p>Tom &amp; Jerry; part 2</p>', attachments: [] });
     expect(await t.em().findOne(CannedResponse, { title: 'Semi; colon' })).toMatchObject({ body: '<p>Tom &amp; Jerry; part 2</p>' });
 

@@ -3,7 +3,6 @@ import {
   CreateHelpTopicDocument,
   CreateScheduleDocument,
   CreateSlaPlanDocument,
-  CreateTicketFilterDocument,
   DueDatesCreateDepartmentDocument,
   DueDatesReplyDocument,
   DueDatesTicketDocument,
@@ -18,6 +17,7 @@ import {
   type OpenTicketInput,
   type UpdateTicketInput,
 } from '../__generated__/graphql';
+import { createFilter } from '../support/filters';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
@@ -378,12 +378,7 @@ describe('transfer', () => {
   });
 
   it('keeps a plan chosen by a ticket filter', async () => {
-    const res = await t.gql(
-      CreateTicketFilterDocument,
-      { input: { name: 'VIP gets one hour', rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: '[vip-sla]' }], actions: { slaPlanId: ids.oneHour } } },
-      { token: admin },
-    );
-    expect(res.data?.createTicketFilter.userErrors).toEqual([]);
+    await createFilter(t, admin, { name: 'VIP gets one hour', rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: '[vip-sla]' }], actions: { slaPlanId: ids.oneHour } });
     // the filter's plan beats Plain desk's inherited default
     const ticket = await open({ subject: '[vip-sla] Down again', departmentId: ids.plainDesk });
     expect(ticket).toMatchObject({ slaPlan: { name: 'One hour' }, dueAt: plus(ticket.createdAt, 1) });
