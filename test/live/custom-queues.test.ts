@@ -147,7 +147,7 @@ describe('a personal queue', () => {
     const sub = collect(t.ws({ authorization: `Bearer ${w.agents.other.token}` }), CustomQueueUpdatesDocument, { queueIds: [id] });
     await sub.done;
     expect(sub.items).toEqual([]);
-    expect(JSON.stringify(sub.errors)).toContain('NOT_FOUND');
+    expect(sub.errors).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }]);
   });
 
   it('is not shared by a non-admin: FORBIDDEN on `shared`, nothing written', async () => {

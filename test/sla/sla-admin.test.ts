@@ -89,7 +89,7 @@ describe('schedules', () => {
     for (const token of [w.agents.full.token, w.users.owner.token]) {
       const res = await t.gql(SchedulesDocument, {}, { token });
       expect(res.data).toBeNull();
-      expect(res.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Only administrators may do this', 'FORBIDDEN']]);
+      expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['FORBIDDEN', ['schedules']]]);
     }
   });
 

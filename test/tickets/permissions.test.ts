@@ -433,7 +433,7 @@ describe('ticket mutations', () => {
 
       if (c.expect === 'unauthenticated') {
         expect(await fingerprint(f.number)).toEqual(before);
-        expect(res.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Authentication required', 'UNAUTHENTICATED']]);
+        expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['UNAUTHENTICATED', [c.mutation]]]);
         expect(payload ?? null).toBeNull();
         return;
       }
