@@ -31,7 +31,7 @@ import {
 } from '../__generated__/graphql';
 import { createFilter, tryCreateFilter } from '../support/filters';
 import { countRows, rowChanges } from '../support/rows';
-import { startTestServer, type TestServer } from '../support/server';
+import { foregroundSql, startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
@@ -165,8 +165,8 @@ describe('saving filters', () => {
     let list: Awaited<ReturnType<typeof t.gql<{ ticketFilters: unknown[] }, unknown>>> | null = null;
     const sql = await t.sqlDuring(async () => (list = await t.gql(TicketFilterListDocument, {}, { token: admin })));
     expect(list!.data?.ticketFilters).toHaveLength(12);
-    // the token, the filters, then one per kind of object named
-    expect(sql.length).toBeLessThanOrEqual(10);
+    // the token, the filters, then one per kind of object named (what runs in the background meanwhile left out)
+    expect(foregroundSql(sql).length).toBeLessThanOrEqual(10);
   });
 
   it('refuses an invalid regex at save, naming the rule', async () => {
