@@ -8,8 +8,10 @@ import { deleteUnusedUploads } from '../../src/modules/attachments/upload-sweepe
 import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
 import { createServices } from '../../src/server/app';
 import { attachmentRoutes } from '../../src/server/uploads';
-import { AddNoteDocument, OpenTicketDocument, PostMessageDocument, ReplyDocument } from '../__generated__/graphql';
+import { AddNoteDocument, PostMessageDocument, ReplyDocument } from '../__generated__/graphql';
+import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket, openTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // SPEC §5 attachments, end to end: upload over HTTP, bind through GraphQL, download over HTTP.
@@ -85,13 +87,8 @@ const problem = (message: string, code: string) => ({ errors: [{ message, extens
 const NOT_FOUND = problem('Attachment not found', 'NOT_FOUND');
 const ACTIVE = problem('HTML, SVG, XML, scripts and executables are not accepted', 'UNSUPPORTED_MEDIA_TYPE');
 
-const counts = async () => ({ attachments: await t.em().count(Attachment, {}), contents: await t.em().count(AttachmentContent, {}), entries: await t.em().count(ThreadEntry, {}) });
+const counts = () => countRows(t, { attachments: Attachment, contents: AttachmentContent, entries: ThreadEntry });
 
-async function openTicket(token: string, subject: string) {
-  const res = await t.gql(OpenTicketDocument, { input: { subject, body: 'Please help' } as never }, { token });
-  expect(res.data?.openTicket.userErrors, JSON.stringify(res.errors)).toEqual([]);
-  return res.data!.openTicket.ticket!;
-}
 
 const THREAD = `query($number: String!) { ticket(number: $number) { thread { edges { node { type attachments { id filename contentType size url } } } } } }`;
 async function threadAttachments(token: string, number: string) {
@@ -105,7 +102,7 @@ const nodeOf = async (token: string, id: string) => (await t.gql<{ node: Record<
 
 describe('upload, bind, download', () => {
   it('binds a reply attachment and serves it to those who see the ticket, with safe headers', async () => {
-    const ticket = await openTicket(w.users.owner.token, 'Screenshot attached');
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Screenshot attached' });
     const up = await uploadOk(w.agents.full.token, PNG, 'screen shot.png', 'image/png');
     expect(up).toEqual({ id: expect.any(String), filename: 'screen shot.png', contentType: 'image/png', size: PNG.length });
 
@@ -148,7 +145,7 @@ describe('upload, bind, download', () => {
   });
 
   it('binds a message attachment from the owner, text served as UTF-8 plain text', async () => {
-    const ticket = await openTicket(w.users.owner.token, 'Logs attached');
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Logs attached' });
     const up = await uploadOk(w.users.owner.token, TEXT, 'server.log', 'text/plain');
     expect(up.contentType).toBe('text/plain');
     const msg = await t.gql(PostMessageDocument, { input: { ticketId: ticket.id, body: 'Here are the logs', attachmentIds: [up.id] } }, { token: w.users.owner.token });
@@ -163,7 +160,7 @@ describe('upload, bind, download', () => {
   });
 
   it('keeps a note attachment from the owner', async () => {
-    const ticket = await openTicket(w.users.owner.token, 'Internal analysis');
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Internal analysis' });
     const up = await uploadOk(w.agents.full.token, PDF, 'analysis.pdf', 'application/pdf');
     expect(up.contentType).toBe('application/pdf');
     const note = await t.gql(AddNoteDocument, { input: { ticketId: ticket.id, body: 'Internal: see PDF', attachmentIds: [up.id] } }, { token: w.agents.full.token });
@@ -179,10 +176,10 @@ describe('upload, bind, download', () => {
   });
 
   it('lets an anonymous ticket-access token upload and attach to its ticket', async () => {
-    const opened = await t.gql(OpenTicketDocument, { input: { subject: 'Anon with file', body: 'x', owner: { email: 'anon-file@customer.test' } } as never }, {});
-    const token = opened.data!.openTicket.accessToken!;
+    const opened = await openTicket(t, null, { subject: 'Anon with file', owner: { email: 'anon-file@customer.test' } });
+    const token = opened.accessToken!;
     const up = await uploadOk(token, PNG, 'photo.png');
-    const msg = await t.gql(PostMessageDocument, { input: { ticketId: opened.data!.openTicket.ticket!.id, body: 'photo', attachmentIds: [up.id] } }, { token });
+    const msg = await t.gql(PostMessageDocument, { input: { ticketId: opened.ticket!.id, body: 'photo', attachmentIds: [up.id] } }, { token });
     expect(msg.data?.postMessage.userErrors).toEqual([]);
     expect((await download(token, up.id)).status).toBe(200);
     expect((await download(w.agents.full.token, up.id)).status).toBe(200);
@@ -331,8 +328,8 @@ describe('filenames', () => {
 
 describe('binding rules', () => {
   it('refuses another person’s, another ticket’s and an already used attachment, writing nothing', async () => {
-    const ticket = await openTicket(w.users.owner.token, 'Binding rules');
-    const otherTicket = await openTicket(w.users.owner.token, 'Another ticket');
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Binding rules' });
+    const otherTicket = await newTicket(t, w.users.owner.token, { subject: 'Another ticket' });
     const notFound = { ticket: null, entry: null, userErrors: [{ field: ['attachmentIds', '0'], code: 'NOT_FOUND', message: 'Attachment not found' }] };
     const reply = (attachmentIds: string[], ticketId = ticket.id) =>
       t.gql(ReplyDocument, { input: { ticketId, body: 'With a file', attachmentIds } }, { token: w.agents.full.token });
@@ -367,7 +364,7 @@ describe('binding rules', () => {
 
 describe('uploads never attached', () => {
   it('are deleted with their content once older than the TTL; attached and fresh ones stay', async () => {
-    const ticket = await openTicket(w.users.owner.token, 'Sweeping');
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Sweeping' });
     const stale = await uploadOk(w.agents.full.token, PNG, 'forgotten.png');
     const used = await uploadOk(w.agents.full.token, PDF, 'used.pdf');
     const fresh = await uploadOk(w.agents.full.token, TEXT, 'fresh.txt');
@@ -378,13 +375,13 @@ describe('uploads never attached', () => {
     const before = await counts();
 
     expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(1);
-    expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
+    expect(rowChanges(before, await counts())).toEqual({ attachments: -1, contents: -1 });
     expect((await download(w.agents.full.token, stale.id)).json).toEqual(NOT_FOUND);
     expect((await download(w.agents.full.token, used.id)).status).toBe(200);
     // a reply naming the deleted upload is refused, and writes nothing
     const late = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'Late', attachmentIds: [stale.id, fresh.id] } }, { token: w.agents.full.token });
     expect(late.data?.replyToTicket.userErrors).toEqual([{ field: ['attachmentIds', '0'], code: 'NOT_FOUND', message: 'Attachment not found' }]);
-    expect(await counts()).toEqual({ ...before, attachments: before.attachments - 1, contents: before.contents - 1 });
+    expect(rowChanges(before, await counts())).toEqual({ attachments: -1, contents: -1 });
     // a second sweep finds nothing more
     expect(await deleteUnusedUploads(t.em(), new Date(Date.now() - 24 * 3_600_000))).toBe(0);
   });
@@ -401,8 +398,8 @@ describe('signed links', () => {
   const fetchPlain = (path: string) => fetch(`${base}${path}`);
 
   it("load a body's images and an attachment without the Authorization header, only where signed", async () => {
-    const ticket = await openTicket(w.users.owner.token, 'Signed links');
-    const elsewhere = await openTicket(w.users.collaborator.token, 'Someone else');
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Signed links' });
+    const elsewhere = await newTicket(t, w.users.collaborator.token, { subject: 'Someone else' });
     const theirs = await uploadOk(w.users.collaborator.token, PNG, 'theirs.png');
     expect((await t.gql(PostMessageDocument, { input: { ticketId: elsewhere.id, body: 'mine', attachmentIds: [theirs.id] } }, { token: w.users.collaborator.token })).data?.postMessage.userErrors).toEqual([]);
 

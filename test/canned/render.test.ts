@@ -4,17 +4,17 @@ import { TicketEvent } from '../../src/modules/events/ticket-event.entity';
 import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
 import {
   AssignDocument,
-  CannedCreateDocument,
   CannedDeleteDocument,
   CannedRenderDocument,
   CannedReplyDocument,
   CannedThreadDocument,
   CannedUpdateDocument,
-  OpenTicketDocument,
   UpdateTicketDocument,
-  type CreateCannedResponseInput,
 } from '../__generated__/graphql';
+import { createCanned } from '../support/canned';
+import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket, type TicketInput } from '../support/tickets';
 import { download, PDF, TEXT, uploadOk } from '../support/uploads';
 import { buildWorld, type World } from '../support/world';
 
@@ -47,17 +47,8 @@ function valuesIn(html: string): Record<string, string> {
   return Object.fromEntries([...html.matchAll(/<li>([a-z._]+)=(.*?)<\/li>/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-async function createCanned(input: CreateCannedResponseInput, token = w.agents.admin.token) {
-  const res = await t.gql(CannedCreateDocument, { input }, { token });
-  expect(res.data?.createCannedResponse.userErrors, JSON.stringify(res)).toEqual([]);
-  return res.data!.createCannedResponse.cannedResponse!;
-}
-
-async function openTicket(input: { subject: string; owner?: { email: string; name?: string }; departmentId?: string; priorityId?: string }, token = w.agents.full.token) {
-  const res = await t.gql(OpenTicketDocument, { input: { body: 'Please help', owner: { email: w.users.owner.email }, ...input } }, { token });
-  expect(res.data?.openTicket.userErrors, JSON.stringify(res)).toEqual([]);
-  return res.data!.openTicket.ticket!;
-}
+/** A ticket opened by an agent (the full one unless `token` says), for the usual owner unless `input` names another. */
+const ownersTicket = (input: TicketInput, token = w.agents.full.token) => newTicket(t, token, { owner: { email: w.users.owner.email }, ...input });
 
 const render = (cannedResponseId: string, ticketId: string, token = w.agents.full.token) => t.gql(CannedRenderDocument, { cannedResponseId, ticketId }, { token });
 
@@ -69,17 +60,12 @@ async function rendered(cannedResponseId: string, ticketId: string, token = w.ag
 
 const NOT_FOUND = (message: string): unknown[] => [expect.objectContaining({ message, path: ['renderCannedResponse'], extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })];
 
-const counts = async () => ({
-  entries: await t.em().count(ThreadEntry, {}),
-  attachments: await t.em().count(Attachment, {}),
-  contents: await t.em().count(AttachmentContent, {}),
-  events: await t.em().count(TicketEvent, {}),
-});
+const counts = () => countRows(t, { entries: ThreadEntry, attachments: Attachment, contents: AttachmentContent, events: TicketEvent });
 
 describe('rendering variables', () => {
   it('renders every variable for a ticket, as the viewing agent', async () => {
-    const canned = await createCanned({ title: 'All variables', body: ALL_VARIABLES, departmentId: w.supportId });
-    const ticket = await openTicket({ subject: 'Invoice 42 is wrong', priorityId: w.priorities.High! });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'All variables', body: ALL_VARIABLES, departmentId: w.supportId });
+    const ticket = await ownersTicket({ subject: 'Invoice 42 is wrong', priorityId: w.priorities.High! });
     const due = await t.gql(UpdateTicketDocument, { input: { ticketId: ticket.id, dueAt: '2031-05-06T07:08:09.000Z' } }, { token: w.agents.full.token });
     expect(due.data?.updateTicket.userErrors).toEqual([]);
     const assign = await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.full.id } }, { token: w.agents.full.token });
@@ -105,8 +91,8 @@ describe('rendering variables', () => {
   });
 
   it('names the team when no agent is assigned, nothing when neither is, and follows status and due date', async () => {
-    const canned = await createCanned({ title: 'Assignment', body: ALL_VARIABLES });
-    const teamTicket = await openTicket({ subject: 'For the team' });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'Assignment', body: ALL_VARIABLES });
+    const teamTicket = await ownersTicket({ subject: 'For the team' });
     const toTeam = await t.gql(AssignDocument, { input: { ticketId: teamTicket.id, teamId: w.teamId } }, { token: w.agents.full.token });
     expect(toTeam.data?.assignTicket.userErrors).toEqual([]);
     const teamValues = valuesIn((await rendered(canned.id, teamTicket.id)).body);
@@ -116,21 +102,21 @@ describe('rendering variables', () => {
     expect(teamValues['ticket.due_date']).toBe(`${dueAt.toISOString().slice(0, 10)} ${dueAt.toISOString().slice(11, 16)} UTC`);
     expect(teamValues['ticket.due_date']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
 
-    const nobody = await openTicket({ subject: 'Unassigned', priorityId: w.priorities.Low! });
+    const nobody = await ownersTicket({ subject: 'Unassigned', priorityId: w.priorities.Low! });
     const values = valuesIn((await rendered(canned.id, nobody.id)).body);
     expect(values['ticket.assigned']).toBe('');
     expect(values['ticket.priority']).toBe('Low');
     // an all-departments response renders on a Sales ticket with the Sales name
-    const sales = await openTicket({ subject: 'Sales question', departmentId: w.salesId }, w.agents.other.token);
+    const sales = await ownersTicket({ subject: 'Sales question', departmentId: w.salesId }, w.agents.other.token);
     expect(valuesIn((await rendered(canned.id, sales.id, w.agents.other.token)).body)).toMatchObject({ 'ticket.dept': 'Sales', 'staff.name': 'Olga Other' });
   });
 
   it('escapes every value: a script in a subject or a name renders as inert text', async () => {
-    const canned = await createCanned({
+    const canned = await createCanned(t, w.agents.admin.token, {
       title: 'Escaping',
       body: '<p>Re: %{ticket.subject}</p><p>Dear %{recipient.name}</p><p><a href="%{ticket.subject}" title="%{ticket.subject}">link</a></p>',
     });
-    const ticket = await openTicket({
+    const ticket = await ownersTicket({
       subject: '<script>alert(1)</script> Tom & Jerry "quoted"',
       owner: { email: 'xss-owner@customer.test', name: '<img src=x onerror=alert(2)>' },
     });
@@ -143,24 +129,24 @@ describe('rendering variables', () => {
     expect(out.body).not.toMatch(/<script|<img/i);
 
     // a value that would make a link's target a script URL is dropped by the second sanitizing pass
-    const js = await openTicket({ subject: 'javascript:alert(3)' });
+    const js = await ownersTicket({ subject: 'javascript:alert(3)' });
     const link = await rendered(canned.id, js.id);
     expect(link.body).toContain('<a rel="noopener noreferrer nofollow" target="_blank" title="javascript:alert(3)">link</a>');
     expect(link.body).not.toContain('href');
 
     // a value is not itself rendered again
-    const nested = await openTicket({ subject: 'About %{staff.name} and %{nope}' });
+    const nested = await ownersTicket({ subject: 'About %{staff.name} and %{nope}' });
     const again = await rendered(canned.id, nested.id);
     expect(again.body).toContain('<p>Re: About %{staff.name} and %{nope}</p>');
     expect(again.unknownVariables).toEqual([]);
   });
 
   it('leaves unknown variables as written and reports each once, in order', async () => {
-    const canned = await createCanned({
+    const canned = await createCanned(t, w.agents.admin.token, {
       title: 'Unknown',
       body: '<p>%{ticket.foo} for %{recipient.name}, %{Ticket.Number} %{ticket.foo} %{agent.name} %{} %{ spaced }</p>',
     });
-    const ticket = await openTicket({ subject: 'Unknowns' });
+    const ticket = await ownersTicket({ subject: 'Unknowns' });
     const out = await rendered(canned.id, ticket.id);
     expect(out.body).toBe('<p>%{ticket.foo} for Owen Owner, %{Ticket.Number} %{ticket.foo} %{agent.name} %{} %{ spaced }</p>');
     expect(out.unknownVariables).toEqual(['ticket.foo', 'Ticket.Number', 'agent.name']);
@@ -169,12 +155,12 @@ describe('rendering variables', () => {
 
 describe('where a canned response may be used', () => {
   it("answers NOT_FOUND for another department's response, a disabled one, or a ticket the viewer cannot see", async () => {
-    const salesOnly = await createCanned({ title: 'Sales only', body: '<p>Sales says hi</p>', departmentId: w.salesId });
-    const everywhere = await createCanned({ title: 'Everywhere', body: '<p>Hello from %{ticket.dept}</p>' });
-    const supportOne = await createCanned({ title: 'Support one', body: '<p>Support says hi</p>', departmentId: w.supportId });
-    const disabled = await createCanned({ title: 'Disabled', body: '<p>old</p>', departmentId: w.supportId, isEnabled: false });
-    const support = await openTicket({ subject: 'Support ticket' });
-    const sales = await openTicket({ subject: 'Sales ticket', departmentId: w.salesId }, w.agents.other.token);
+    const salesOnly = await createCanned(t, w.agents.admin.token, { title: 'Sales only', body: '<p>Sales says hi</p>', departmentId: w.salesId });
+    const everywhere = await createCanned(t, w.agents.admin.token, { title: 'Everywhere', body: '<p>Hello from %{ticket.dept}</p>' });
+    const supportOne = await createCanned(t, w.agents.admin.token, { title: 'Support one', body: '<p>Support says hi</p>', departmentId: w.supportId });
+    const disabled = await createCanned(t, w.agents.admin.token, { title: 'Disabled', body: '<p>old</p>', departmentId: w.supportId, isEnabled: false });
+    const support = await ownersTicket({ subject: 'Support ticket' });
+    const sales = await ownersTicket({ subject: 'Sales ticket', departmentId: w.salesId }, w.agents.other.token);
 
     expect((await rendered(everywhere.id, support.id)).body).toBe('<p>Hello from Support</p>');
     expect((await rendered(supportOne.id, support.id)).body).toBe('<p>Support says hi</p>');
@@ -205,8 +191,8 @@ describe('where a canned response may be used', () => {
   });
 
   it('stops applying once disabled or moved to another department', async () => {
-    const canned = await createCanned({ title: 'Soon moved', body: '<p>x</p>', departmentId: w.supportId });
-    const ticket = await openTicket({ subject: 'Moving target' });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'Soon moved', body: '<p>x</p>', departmentId: w.supportId });
+    const ticket = await ownersTicket({ subject: 'Moving target' });
     expect((await render(canned.id, ticket.id)).errors).toBeUndefined();
     const off = await t.gql(CannedUpdateDocument, { input: { cannedResponseId: canned.id, isEnabled: false } }, { token: w.agents.admin.token });
     expect(off.data?.updateCannedResponse.userErrors).toEqual([]);
@@ -220,13 +206,13 @@ describe('replying with a canned response', () => {
   it('copies its attachments onto the RESPONSE, readable by the owner, and keeps its own for the next reply', async () => {
     const pdf = await uploadOk(t, w.agents.full.token, PDF, 'terms.pdf');
     const txt = await uploadOk(t, w.agents.full.token, TEXT, 'steps.txt');
-    const canned = await createCanned({ title: 'With files', body: '<p>Dear %{recipient.name}, see attached.</p>', departmentId: w.supportId, attachmentIds: [pdf.id, txt.id] }, w.agents.full.token);
+    const canned = await createCanned(t, w.agents.full.token, { title: 'With files', body: '<p>Dear %{recipient.name}, see attached.</p>', departmentId: w.supportId, attachmentIds: [pdf.id, txt.id] });
     const own = [
       { id: pdf.id, filename: 'terms.pdf', contentType: 'application/pdf', size: PDF.length, url: `/attachments/${pdf.id}` },
       { id: txt.id, filename: 'steps.txt', contentType: 'text/plain', size: TEXT.length, url: `/attachments/${txt.id}` },
     ];
     expect(canned.attachments).toEqual(own);
-    const ticket = await openTicket({ subject: 'Need the terms' });
+    const ticket = await ownersTicket({ subject: 'Need the terms' });
     expect((await rendered(canned.id, ticket.id)).attachments).toEqual(own);
 
     // the canned response's own files: agents who may read it, never the customer
@@ -257,7 +243,7 @@ describe('replying with a canned response', () => {
     // copies: new ids, not the canned response's rows
     expect(files.map((a) => a.id)).not.toContain(pdf.id);
     expect(files.map((a) => a.id)).not.toContain(txt.id);
-    expect(await counts()).toEqual({ ...before, entries: before.entries + 1, attachments: before.attachments + 3, contents: before.contents + 3, events: before.events + 1 });
+    expect(rowChanges(before, await counts())).toEqual({ entries: 1, attachments: 3, contents: 3, events: 1 });
 
     // the owner sees them on the RESPONSE and downloads the same bytes
     const thread = await t.gql(CannedThreadDocument, { number: ticket.number }, { token: w.users.owner.token });
@@ -269,7 +255,7 @@ describe('replying with a canned response', () => {
     expect((await download(t, w.users.stranger.token, files[1]!.id)).status).toBe(404);
 
     // the canned response still has its own, intact, for the next reply
-    const next = await openTicket({ subject: 'Also need the terms' });
+    const next = await ownersTicket({ subject: 'Also need the terms' });
     const again = await rendered(canned.id, next.id);
     expect(again.attachments).toEqual(own);
     expect((await download(t, w.agents.full.token, pdf.id)).body.equals(PDF)).toBe(true);
@@ -285,19 +271,20 @@ describe('replying with a canned response', () => {
     expect(del.data?.deleteCannedResponse).toEqual({ deletedId: canned.id, userErrors: [] });
     expect((await download(t, w.agents.full.token, pdf.id)).status).toBe(404);
     expect(await t.em().count(Attachment, { filename: { $in: ['terms.pdf', 'steps.txt'] }, entry: null })).toBe(0);
-    expect(await counts()).toMatchObject({ attachments: before.attachments + 3 + 2 - 2, contents: before.contents + 3 + 2 - 2 });
+    // the two replies' copies (3 + 2) stay, the canned response's own two are gone
+    expect(rowChanges(before, await counts())).toMatchObject({ attachments: 3 + 2 - 2, contents: 3 + 2 - 2 });
     for (const f of [...files, ...secondFiles]) expect((await download(t, w.users.owner.token, f.id)).status).toBe(200);
   });
 
   it("sends the response's rendering when the body is left empty, but never an unknown variable", async () => {
-    const canned = await createCanned({ title: 'Ready to send', body: '<p>Ticket %{ticket.number} is with %{staff.name}.</p>', departmentId: w.supportId });
-    const ticket = await openTicket({ subject: 'Empty body' });
+    const canned = await createCanned(t, w.agents.admin.token, { title: 'Ready to send', body: '<p>Ticket %{ticket.number} is with %{staff.name}.</p>', departmentId: w.supportId });
+    const ticket = await ownersTicket({ subject: 'Empty body' });
     const reply = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: '  ', cannedResponseId: canned.id } }, { token: w.agents.full.token });
     expect(reply.data?.replyToTicket.userErrors).toEqual([]);
     expect(reply.data?.replyToTicket.entry?.body).toBe(`<p>Ticket ${ticket.number} is with Fiona Full.</p>`);
     expect(reply.data?.replyToTicket.ticket?.isAnswered).toBe(true);
 
-    const unknown = await createCanned({ title: 'Not ready', body: '<p>Hi %{customer.nickname}</p>' });
+    const unknown = await createCanned(t, w.agents.admin.token, { title: 'Not ready', body: '<p>Hi %{customer.nickname}</p>' });
     const before = await counts();
     const refused = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: '', cannedResponseId: unknown.id } }, { token: w.agents.full.token });
     expect(refused.data?.replyToTicket.userErrors).toEqual([
@@ -312,10 +299,10 @@ describe('replying with a canned response', () => {
   it('refuses a reply whose own and canned attachments together pass the per-entry limit, writing nothing', async () => {
     const uploads = [];
     for (let i = 0; i < 12; i++) uploads.push(await uploadOk(t, w.agents.full.token, TEXT, `part-${i}.txt`));
-    const canned = await createCanned({ title: 'Many files', body: '<p>Files</p>', departmentId: w.supportId, attachmentIds: uploads.map((u) => u.id) }, w.agents.full.token);
+    const canned = await createCanned(t, w.agents.full.token, { title: 'Many files', body: '<p>Files</p>', departmentId: w.supportId, attachmentIds: uploads.map((u) => u.id) });
     const mine = [];
     for (let i = 0; i < 9; i++) mine.push((await uploadOk(t, w.agents.full.token, TEXT, `mine-${i}.txt`)).id);
-    const ticket = await openTicket({ subject: 'Too many files' });
+    const ticket = await ownersTicket({ subject: 'Too many files' });
     const before = await counts();
     const reply = await t.gql(CannedReplyDocument, { input: { ticketId: ticket.id, body: 'Files', cannedResponseId: canned.id, attachmentIds: mine } }, { token: w.agents.full.token });
     expect(reply.data?.replyToTicket.userErrors).toEqual([{ field: ['attachmentIds'], code: 'BAD_USER_INPUT', message: 'At most 20 attachments per entry' }]);

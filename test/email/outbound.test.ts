@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboundEmail, OutboundEmailKind } from '../../src/modules/email/email.entity';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { TEXT, uploadOk } from '../support/uploads';
 import { buildWorld, type World } from '../support/world';
 import { SmtpSink, until } from './smtp-sink';
 
 // Outbound email: rows written in the change's transaction, delivered after commit to a real SMTP server.
-const OPEN = 'mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id number } userErrors { code message } } }';
 const REPLY =
   'mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { entry { id emailDelivery { address kind state lastError } } userErrors { code message } } }';
 const ADD = 'mutation($input: AddCollaboratorsInput!) { addCollaborators(input: $input) { userErrors { code message } } }';
@@ -17,15 +17,8 @@ const ENTRY = 'query($id: ID!) { node(id: $id) { ... on ThreadEntry { emailDeliv
 
 type Outbox = { outboundEmails: { totalCount: number; edges: { node: { id: string; kind: string; subject: string; messageId: string; status: string; attempts: number; lastError: string | null; recipients: { address: string; kind: string }[] } }[] } };
 
-async function openWebTicket(t: TestServer, email: string, subject = 'Printer on fire') {
-  const res = await t.gql<{ openTicket: { ticket: { id: string; number: string }; userErrors: unknown[] } }, unknown>(
-    OPEN,
-    { input: { subject, body: '<p>It smokes.</p>', owner: { email, name: 'Pat Customer' } } },
-    { token: null },
-  );
-  expect(res.data?.openTicket.userErrors, JSON.stringify(res)).toEqual([]);
-  return res.data!.openTicket.ticket;
-}
+/** A ticket opened anonymously on the web by `email`. */
+const openWebTicket = (t: TestServer, email: string, subject = 'Printer on fire') => newTicket(t, null, { subject, body: '<p>It smokes.</p>', owner: { email, name: 'Pat Customer' } });
 
 async function reply(t: TestServer, token: string, ticketId: string, body: string, attachmentIds: string[] = []) {
   const res = await t.gql<{ replyToTicket: { entry: { id: string } | null; userErrors: unknown[] } }, unknown>(REPLY, { input: { ticketId, body, attachmentIds } }, { token });
@@ -71,19 +64,13 @@ describe('without DESKQL_SMTP_URL', () => {
   });
 
   it('alerts agents about new tickets, assignments and new messages, each only to agents who may see the ticket', async () => {
-    const opened = await t.gql<{ openTicket: { ticket: { id: string; number: string }; userErrors: unknown[] } }, unknown>(
-      OPEN,
-      { input: { subject: 'Alert me', body: '<p>Please</p>' } },
-      { token: w.users.owner.token },
-    );
-    expect(opened.data!.openTicket.userErrors).toEqual([]);
-    const ticket = opened.data!.openTicket.ticket;
+    const ticket = await newTicket(t, w.users.owner.token, { subject: 'Alert me', body: '<p>Please</p>' });
     const rows = async (kind: OutboundEmailKind) =>
       (await t.em().find(OutboundEmail, { ticket: { number: ticket.number }, kind }, { orderBy: { id: 'asc' } })).map((r) => r.recipients.map((x) => x.address)).flat().sort();
-    const newTicket = await rows(OutboundEmailKind.NEW_TICKET_ALERT);
-    expect(newTicket).toEqual(expect.arrayContaining(['fiona@desk.test', 'rory@desk.test']));
+    const alerted = await rows(OutboundEmailKind.NEW_TICKET_ALERT);
+    expect(alerted).toEqual(expect.arrayContaining(['fiona@desk.test', 'rory@desk.test']));
     // another department's agents, and an agent who sees only what is assigned to them, hear nothing
-    for (const unseen of ['olga@desk.test', 'tara@desk.test', 'asa@desk.test']) expect(newTicket).not.toContain(unseen);
+    for (const unseen of ['olga@desk.test', 'tara@desk.test', 'asa@desk.test']) expect(alerted).not.toContain(unseen);
 
     const assign = await t.gql<{ assignTicket: { userErrors: unknown[] } }, unknown>(
       'mutation($input: AssignTicketInput!) { assignTicket(input: $input) { userErrors { code message } } }',

@@ -8,20 +8,21 @@ import {
   AutoReplyEventsDocument,
   AutoReplyOpenTicketDocument,
   AutoReplyThreadDocument,
-  CannedCreateDocument,
   CannedDeleteDocument,
   CannedUpdateDocument,
   CreateSlaPlanDocument,
-  CreateTicketFilterDocument,
   DeleteTicketFilterDocument,
   DryRunTicketFiltersDocument,
   TicketFilterListDocument,
   UpdateTicketFilterDocument,
-  type CreateCannedResponseInput,
   type CreateTicketFilterInput,
   type OpenTicketInput,
 } from '../__generated__/graphql';
+import { createCanned } from '../support/canned';
+import { createFilter, tryCreateFilter } from '../support/filters';
+import { countRows, rowChanges } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { openTicket } from '../support/tickets';
 import { download, PDF, TEXT, uploadOk } from '../support/uploads';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -50,38 +51,12 @@ afterEach(async () => {
   for (const f of list.data?.ticketFilters ?? []) await t.gql(DeleteTicketFilterDocument, { input: { id: f.id } }, { token: admin });
 });
 
-async function createCanned(input: CreateCannedResponseInput) {
-  const res = await t.gql(CannedCreateDocument, { input }, { token: admin });
-  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  expect(res.data?.createCannedResponse.userErrors, JSON.stringify(res)).toEqual([]);
-  return res.data!.createCannedResponse.cannedResponse!;
-}
-
 const rule = (value: string) => [{ field: 'SUBJECT' as const, operator: 'CONTAINS' as const, value }];
 
-async function tryCreate(input: Partial<CreateTicketFilterInput> & { name: string }) {
-  const res = await t.gql(CreateTicketFilterDocument, { input: { rules: rule('x'), actions: {}, ...input } }, { token: admin });
-  expect(res.errors).toBeUndefined();
-  return res.data!.createTicketFilter;
-}
-
-async function createFilter(input: Partial<CreateTicketFilterInput> & { name: string }) {
-  const res = await tryCreate(input);
-  expect(res.userErrors).toEqual([]);
-  return res.ticketFilter!;
-}
 
 /** An anonymous web intake (the caller gets an access token scoped to the ticket). */
-async function openAnonymously(input: Partial<OpenTicketInput>) {
-  const res = await t.gql(
-    AutoReplyOpenTicketDocument,
-    { input: { subject: 'Hello', body: '<p>Please help</p>', owner: { email: 'pat@customer.test', name: "Pat O'Neil" }, ...input } },
-    { token: null },
-  );
-  expect(res.errors).toBeUndefined();
-  expect(res.data!.openTicket.userErrors).toEqual([]);
-  return res.data!.openTicket;
-}
+const openAnonymously = (input: Partial<OpenTicketInput>) =>
+  openTicket(t, null, { subject: 'Hello', body: '<p>Please help</p>', owner: { email: 'pat@customer.test', name: "Pat O'Neil" }, ...input }, AutoReplyOpenTicketDocument);
 
 async function thread(number: string, token = admin) {
   const res = await t.gql(AutoReplyThreadDocument, { number }, { token });
@@ -97,18 +72,15 @@ async function events(number: string) {
 const filterEvents = async (number: string) =>
   (await events(number)).filter((e) => e.kind === 'FILTER_APPLIED').map((e) => e.data as { filter: { name: string }; after: Record<string, unknown>; skipped?: unknown[] });
 
-async function counts() {
-  const em = t.em();
-  return { filters: await em.count(TicketFilter, {}), tickets: await em.count(Ticket, {}), entries: await em.count(ThreadEntry, {}), attachments: await em.count(Attachment, {}), events: await em.count(TicketEvent, {}) };
-}
+const counts = () => countRows(t, { filters: TicketFilter, tickets: Ticket, entries: ThreadEntry, attachments: Attachment, events: TicketEvent });
 
 describe('saving an auto-reply action', () => {
   it('refuses an unknown, disabled, other-department or unknown-variable canned response, writing nothing', async () => {
-    const sales = await createCanned({ title: 'Sales greeting', body: '<p>Hi from sales</p>', departmentId: w.salesId });
-    const disabled = await createCanned({ title: 'Old greeting', body: '<p>Hi</p>', isEnabled: false });
-    const broken = await createCanned({ title: 'Typo', body: '<p>Hi %{recipient.nmae} and %{ticket.numbr}</p>' });
+    const sales = await createCanned(t, admin, { title: 'Sales greeting', body: '<p>Hi from sales</p>', departmentId: w.salesId });
+    const disabled = await createCanned(t, admin, { title: 'Old greeting', body: '<p>Hi</p>', isEnabled: false });
+    const broken = await createCanned(t, admin, { title: 'Typo', body: '<p>Hi %{recipient.nmae} and %{ticket.numbr}</p>' });
     const before = await counts();
-    const refused = async (actions: CreateTicketFilterInput['actions']) => (await tryCreate({ name: 'Greeter', actions })).userErrors;
+    const refused = async (actions: CreateTicketFilterInput['actions']) => (await tryCreateFilter(t, admin, { name: 'Greeter', actions })).userErrors;
     const at = ['actions', 'autoReplyCannedResponseId'];
     expect(await refused({ autoReplyCannedResponseId: 'not-an-id' })).toEqual([{ field: at, code: 'NOT_FOUND', message: 'CannedResponse not found' }]);
     expect(await refused({ autoReplyCannedResponseId: disabled.id })).toEqual([{ field: at, code: 'BAD_USER_INPUT', message: 'The canned response is disabled' }]);
@@ -123,13 +95,13 @@ describe('saving an auto-reply action', () => {
       { field: ['actions', 'reject'], code: 'BAD_USER_INPUT', message: 'A filter that rejects the ticket can have no other action' },
     ]);
     // the same checks on update
-    const f = await createFilter({ name: 'Plain' });
+    const f = await createFilter(t, admin, { name: 'Plain' });
     const upd = await t.gql(UpdateTicketFilterDocument, { input: { ticketFilterId: f.id, actions: { autoReplyCannedResponseId: disabled.id } } }, { token: admin });
     expect(upd.data?.updateTicketFilter.userErrors).toEqual([{ field: at, code: 'BAD_USER_INPUT', message: 'The canned response is disabled' }]);
-    expect(await counts()).toEqual({ ...before, filters: before.filters + 1 });
+    expect(rowChanges(before, await counts())).toEqual({ filters: 1 });
     // a department-scoped response is accepted when the filter leaves the department alone, or sets its own
-    expect((await tryCreate({ name: 'Sales greeter', actions: { autoReplyCannedResponseId: sales.id } })).userErrors).toEqual([]);
-    const routed = await createFilter({ name: 'Sales router', actions: { departmentId: w.salesId, autoReplyCannedResponseId: sales.id } });
+    expect((await tryCreateFilter(t, admin, { name: 'Sales greeter', actions: { autoReplyCannedResponseId: sales.id } })).userErrors).toEqual([]);
+    const routed = await createFilter(t, admin, { name: 'Sales router', actions: { departmentId: w.salesId, autoReplyCannedResponseId: sales.id } });
     expect(routed.actions.autoReplyCannedResponse).toEqual({ id: sales.id, title: 'Sales greeting' });
   });
 });
@@ -139,13 +111,13 @@ describe('at intake', () => {
     const pdf = await uploadOk(t, admin, PDF, 'welcome.pdf');
     const txt = await uploadOk(t, admin, TEXT, 'faq.txt');
     const logo = await uploadOk(t, admin, PNG, 'logo.png');
-    const canned = await createCanned({
+    const canned = await createCanned(t, admin, {
       title: 'We got it',
       body: `<p>Hello %{recipient.name} (%{recipient.email}), we got “%{ticket.subject}” as #%{ticket.number}.</p><p>%{ticket.dept} answers by %{ticket.due_date}; status %{ticket.status}, priority %{ticket.priority}, with %{ticket.assigned}.</p><p>— %{staff.name} <img src="/attachments/${logo.id}" alt="logo"></p>`,
       departmentId: w.supportId,
       attachmentIds: [pdf.id, txt.id, logo.id],
     });
-    await createFilter({ name: 'Acknowledge printers', rules: rule('printer'), actions: { slaPlanId: fourHours, assignAgentId: w.agents.full.id, autoReplyCannedResponseId: canned.id } });
+    await createFilter(t, admin, { name: 'Acknowledge printers', rules: rule('printer'), actions: { slaPlanId: fourHours, assignAgentId: w.agents.full.id, autoReplyCannedResponseId: canned.id } });
     const before = await counts();
 
     const opened = await openAnonymously({ subject: '<script>alert(1)</script> printer jam' });
@@ -192,14 +164,14 @@ describe('at intake', () => {
     expect(log[2]).toMatchObject({ actor: null, data: { after: { attachments: 3, autoReply: { cannedResponseId: canned.id } } } });
 
     // one ticket, two entries, three attachment copies, three events; the canned response keeps its own files
-    expect(await counts()).toEqual({ ...before, tickets: before.tickets + 1, entries: before.entries + 2, attachments: before.attachments + 3, events: before.events + 3 });
+    expect(rowChanges(before, await counts())).toEqual({ tickets: 1, entries: 2, attachments: 3, events: 3 });
   });
 
   it("posts only the last matching filter's response (a later action overrides an earlier one)", async () => {
-    const first = await createCanned({ title: 'First', body: '<p>First</p>' });
-    const second = await createCanned({ title: 'Second', body: '<p>Second for %{recipient.email}</p>' });
-    await createFilter({ name: 'Early', executionOrder: 1, rules: rule('override'), actions: { autoReplyCannedResponseId: first.id } });
-    await createFilter({ name: 'Late', executionOrder: 2, rules: rule('override'), actions: { autoReplyCannedResponseId: second.id } });
+    const first = await createCanned(t, admin, { title: 'First', body: '<p>First</p>' });
+    const second = await createCanned(t, admin, { title: 'Second', body: '<p>Second for %{recipient.email}</p>' });
+    await createFilter(t, admin, { name: 'Early', executionOrder: 1, rules: rule('override'), actions: { autoReplyCannedResponseId: first.id } });
+    await createFilter(t, admin, { name: 'Late', executionOrder: 2, rules: rule('override'), actions: { autoReplyCannedResponseId: second.id } });
     const ticket = (await openAnonymously({ subject: 'Override me' })).ticket!;
     const { thread: entries } = await thread(ticket.number);
     expect(entries.edges.map((e) => [e.node.type, e.node.body])).toEqual([
@@ -212,12 +184,12 @@ describe('at intake', () => {
   });
 
   it('skips, and reports in FILTER_APPLIED, a response of another department, disabled or deleted since', async () => {
-    const sales = await createCanned({ title: 'Sales only', body: '<p>Sales here</p>', departmentId: w.salesId });
-    const later = await createCanned({ title: 'Later disabled', body: '<p>Soon off</p>' });
-    const gone = await createCanned({ title: 'Soon gone', body: '<p>Soon gone</p>' });
-    await createFilter({ name: 'Wrong department', rules: rule('skip-dept'), actions: { autoReplyCannedResponseId: sales.id } });
-    await createFilter({ name: 'Disabled since', rules: rule('skip-disabled'), actions: { autoReplyCannedResponseId: later.id } });
-    await createFilter({ name: 'Deleted since', rules: rule('skip-deleted'), actions: { autoReplyCannedResponseId: gone.id } });
+    const sales = await createCanned(t, admin, { title: 'Sales only', body: '<p>Sales here</p>', departmentId: w.salesId });
+    const later = await createCanned(t, admin, { title: 'Later disabled', body: '<p>Soon off</p>' });
+    const gone = await createCanned(t, admin, { title: 'Soon gone', body: '<p>Soon gone</p>' });
+    await createFilter(t, admin, { name: 'Wrong department', rules: rule('skip-dept'), actions: { autoReplyCannedResponseId: sales.id } });
+    await createFilter(t, admin, { name: 'Disabled since', rules: rule('skip-disabled'), actions: { autoReplyCannedResponseId: later.id } });
+    await createFilter(t, admin, { name: 'Deleted since', rules: rule('skip-deleted'), actions: { autoReplyCannedResponseId: gone.id } });
     expect((await t.gql(CannedUpdateDocument, { input: { cannedResponseId: later.id, isEnabled: false } }, { token: admin })).data?.updateCannedResponse.userErrors).toEqual([]);
     expect((await t.gql(CannedDeleteDocument, { input: { id: gone.id } }, { token: admin })).data?.deleteCannedResponse.userErrors).toEqual([]);
 
@@ -236,8 +208,8 @@ describe('at intake', () => {
       expect(data!.after).not.toHaveProperty('autoReplyCannedResponseId');
     }
     // an earlier filter's response for every department stands when the later one's is not for the ticket
-    const general = await createCanned({ title: 'General', body: '<p>We are on it</p>' });
-    await createFilter({ name: 'Fallback first', executionOrder: -1, rules: rule('skip-dept'), actions: { autoReplyCannedResponseId: general.id } });
+    const general = await createCanned(t, admin, { title: 'General', body: '<p>We are on it</p>' });
+    await createFilter(t, admin, { name: 'Fallback first', executionOrder: -1, rules: rule('skip-dept'), actions: { autoReplyCannedResponseId: general.id } });
     const fallback = (await openAnonymously({ subject: 'skip-dept with a fallback' })).ticket!;
     expect((await thread(fallback.number)).thread.edges.map((e) => [e.node.type, e.node.body])).toEqual([
       ['MESSAGE', '<p>Please help</p>'],

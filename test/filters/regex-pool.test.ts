@@ -11,7 +11,6 @@ describe('the regex pool', () => {
   it('bounds each test, blames the one that ran out of time, and runs the rest', async () => {
     const pool = new RegexPool({ timeoutMs: 50, size: 1 });
     try {
-      const started = Date.now();
       const outcomes = await pool.run({
         texts: [VICTIM, 'hello'],
         tests: [
@@ -24,9 +23,8 @@ describe('the regex pool', () => {
         ],
       });
       expect(outcomes).toEqual(['match', 'timeout', 'match', 'timeout', 'match', 'nomatch']);
+      // bounded: unbounded, each of the two would run for hours; the pool gave up on both, ending their workers
       expect(pool.terminations).toBe(2);
-      // bounded: unbounded, each of the two would run for hours (generous for a loaded machine)
-      expect(Date.now() - started).toBeLessThan(15_000);
       // the pool carries on with a fresh worker
       expect(await pool.run({ texts: ['Invoice 42'], tests: [{ pattern: 'invoice\\s+\\d+', text: 0 }] })).toEqual(['match']);
     } finally {

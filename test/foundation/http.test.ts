@@ -12,6 +12,7 @@ import {
   NodesDocument,
   UpdateDepartmentDocument,
 } from '../__generated__/graphql';
+import { countRows } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
 
 let t: TestServer;
@@ -35,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const counts = async () => ({ departments: await t.em().count(Department, {}), agents: await t.em().count(Agent, {}) });
+const counts = () => countRows(t, { departments: Department, agents: Agent });
 
 describe('HTTP basics', () => {
   it('answers /healthz with 200 once ready', async () => {

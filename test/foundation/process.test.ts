@@ -88,6 +88,8 @@ describe('the server process', () => {
     await new Promise<void>((resolve) => (connected = resolve));
     for (let i = 0; i < 4; i++) await post(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { token } }');
     const inFlight = post<{ login: { userErrors: unknown[] } }>(s.url, 'mutation { login(input: { email: "x@example.com", password: "wrong-password" }) { userErrors { code } } }');
+    // a plain wait with a purpose: the login reaches the server before the signal; slowed by the
+    // earlier failures (250 ms or more), it is still being answered when the signal comes
     await new Promise((r) => setTimeout(r, 50));
     s.child.kill('SIGTERM');
     expect((await inFlight).data!.login.userErrors).toEqual([{ code: 'BAD_USER_INPUT' }]);

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMultiStatement } from '../../src/db/pglite-driver';
 import { Attachment } from '../../src/modules/attachments/attachment.entity';
 import { CannedResponse } from '../../src/modules/canned/canned-response.entity';
-import { CannedCreateDocument, OpenTicketDocument, TicketListDocument, TicketThreadDocument } from '../__generated__/graphql';
+import { TicketListDocument, TicketThreadDocument } from '../__generated__/graphql';
+import { createCanned } from '../support/canned';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { TEXT, uploadOk } from '../support/uploads';
 
 // MikroORM inlines values into its SQL. On the embedded database a value
@@ -47,21 +49,13 @@ describe('values with semicolons through the server', () => {
   afterAll(() => t?.close());
 
   it('creates rows, links them and finds them again', async () => {
-    const res = await t.gql(CannedCreateDocument, { input: { title: 'Semi; colon', body: '<p>Tom &amp; Jerry; part 2</p>' } }, { token: admin });
-    expect(res.errors).toBeUndefined();
-    const canned = res.data!.createCannedResponse.cannedResponse!;
+    const canned = await createCanned(t, admin, { title: 'Semi; colon', body: '<p>Tom &amp; Jerry; part 2</p>' });
     expect(canned).toMatchObject({ title: 'Semi; colon', body: '<p>Tom &amp; Jerry; part 2</p>', attachments: [] });
     expect(await t.em().findOne(CannedResponse, { title: 'Semi; colon' })).toMatchObject({ body: '<p>Tom &amp; Jerry; part 2</p>' });
 
     // a first message with an attachment: the entry's new id is what the attachment is linked to
     const file = await uploadOk(t, admin, TEXT, 'notes; v2.txt');
-    const opened = await t.gql(
-      OpenTicketDocument,
-      { input: { subject: 'Printer; again & again', body: '<p>A &lt;b&gt; tag; then more</p>', owner: { email: 'semi@customer.test' }, attachmentIds: [file.id] } },
-      { token: admin },
-    );
-    expect(opened.data?.openTicket.userErrors).toEqual([]);
-    const ticket = opened.data!.openTicket.ticket!;
+    const ticket = await newTicket(t, admin, { subject: 'Printer; again & again', body: '<p>A &lt;b&gt; tag; then more</p>', owner: { email: 'semi@customer.test' }, attachmentIds: [file.id] });
     expect(ticket.subject).toBe('Printer; again & again');
     const linked = await t.em().findOneOrFail(Attachment, { filename: 'notes; v2.txt' }, { populate: ['entry'] });
     expect(linked.entry).not.toBeNull();

@@ -7,7 +7,6 @@ import {
   CreateAgentDocument,
   CreateApiKeyDocument,
   LogoutDocument,
-  OpenTicketDocument,
   QueuesDocument,
   QueueUpdatesDocument,
   RevokeApiKeyDocument,
@@ -16,7 +15,7 @@ import {
 } from '../__generated__/graphql';
 import { startTestServer, wsResult, type TestServer } from '../support/server';
 import { collect } from '../support/subscriptions';
-import { openTicket, renameTicket } from '../support/tickets';
+import { newTicket, renameTicket } from '../support/tickets';
 import { buildWorld, PASSWORD, type World } from '../support/world';
 
 // A live subscription runs on the access its connection had when it opened.
@@ -77,8 +76,7 @@ describe('after a change made in this process (no periodic check needed)', () =>
     return { id: res.data!.createAgent.agent!.id, email, token: await t.login(email, PASSWORD) };
   }
 
-  const openIn = async (subject: string, departmentId: string) =>
-    (await openTicket(t, admin, { subject, owner: { email: 'live@customer.test' }, departmentId })).ticket!;
+  const openIn = (subject: string, departmentId: string) => newTicket(t, admin, { subject, owner: { email: 'live@customer.test' }, departmentId });
   const openInSupport = (subject: string) => openIn(subject, w.supportId);
 
   /** A live subscription to the open queue: it has heard a ticket opened in `departmentId`. */
@@ -114,7 +112,7 @@ describe('after a change made in this process (no periodic check needed)', () =>
 
   it("closes every other session's connection when a person changes their password", async () => {
     const owner = w.users.owner;
-    const ticket = (await t.gql(OpenTicketDocument, { input: { subject: 'Mine', body: 'x' } }, { token: owner.token })).data!.openTicket.ticket!;
+    const ticket = await newTicket(t, owner.token, { subject: 'Mine' });
     const second = await t.login(owner.email, PASSWORD);
     const client = t.ws({ authorization: `Bearer ${owner.token}` });
     const closed = closedOf(client);
@@ -200,7 +198,7 @@ describe('after a change made elsewhere (the periodic check)', () => {
     const isOpen = openness(client);
     const sub = collect(client, QueueUpdatesDocument, {});
     await sub.live(async () => {
-      const { id } = (await openTicket(t, admin, { subject: 'Going live', owner: { email: 'live@customer.test' } })).ticket!;
+      const { id } = await newTicket(t, admin, { subject: 'Going live', owner: { email: 'live@customer.test' } });
       return (u) => u.queueUpdates.ticket?.id === id;
     });
     // The barrier: a canary connection whose token expires first; the periodic check that

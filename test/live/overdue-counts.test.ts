@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenTicketDocument, QueueCountDocument, QueueUpdatesDocument, UpdateTicketDocument } from '../__generated__/graphql';
+import { QueueCountDocument, QueueUpdatesDocument, UpdateTicketDocument } from '../__generated__/graphql';
 import { toGlobalId } from '../../src/common/global-id';
 import { decodeIdOf } from '../../src/common/global-id';
 import { startTestServer, type TestServer } from '../support/server';
 import { collect } from '../support/subscriptions';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 import { countsByCountStar, countsThroughApi } from '../queues/support';
 
@@ -22,10 +23,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const open = async (subject: string) => {
-  const res = await t.gql(OpenTicketDocument, { input: { subject, body: 'x', owner: { email: w.users.owner.email }, departmentId: w.supportId } }, { token: w.agents.full.token });
-  return res.data!.openTicket.ticket!.id;
-};
+const open = async (subject: string) => (await newTicket(t, w.agents.full.token, { subject, owner: { email: w.users.owner.email }, departmentId: w.supportId })).id;
 const overdueCount = async (token: string) => (await t.gql(QueueCountDocument, { id: overdueId }, { token })).data!.queue!.count;
 
 describe('overdue counts', () => {

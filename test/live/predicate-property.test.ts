@@ -7,7 +7,6 @@ import {
   CreateOrganizationDocument,
   CreateTeamDocument,
   MarkAnsweredDocument,
-  OpenTicketDocument,
   RemoveCollaboratorDocument,
   ReplyDocument,
   SetStatusDocument,
@@ -31,6 +30,7 @@ import { TicketState } from '../../src/modules/tickets/ticket-state';
 import { OrderDirection, TicketOrderField } from '../../src/modules/tickets/ticket.type';
 import { PASSWORD, buildWorld, type World } from '../support/world';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 
 // DESIGN "One definition, two evaluations": every predicate (system queues,
 // custom queue criteria, visibility, and random combinations of them) must
@@ -197,19 +197,11 @@ beforeAll(async () => {
     if (!payload || (payload.userErrors && payload.userErrors.length)) throw new Error(`${name} failed (seed ${SEED}): ${JSON.stringify(res)}`);
   };
   const openOne = async (plan: (typeof plans)[number]) => {
-    const opened = await t.gql(
-      OpenTicketDocument,
-      {
-        input: {
-          subject: plan.subject, body: 'x', owner: { email: plan.ownerEmail }, departmentId: plan.departmentId, priorityId: plan.priorityId, source: plan.source,
-          ...(plan.helpTopicId ? { helpTopicId: plan.helpTopicId } : {}),
-          ...(plan.collaborators.length ? { collaborators: plan.collaborators.map((email) => ({ email })) } : {}),
-        },
-      },
-      { token: admin },
-    );
-    ok(opened, 'openTicket');
-    const ticket = opened.data!.openTicket.ticket!;
+    const ticket = await newTicket(t, admin, {
+      subject: plan.subject, owner: { email: plan.ownerEmail }, departmentId: plan.departmentId, priorityId: plan.priorityId, source: plan.source,
+      ...(plan.helpTopicId ? { helpTopicId: plan.helpTopicId } : {}),
+      ...(plan.collaborators.length ? { collaborators: plan.collaborators.map((email) => ({ email })) } : {}),
+    });
     const ticketId = ticket.id;
     if (plan.dropCollaborator) {
       ok(await t.gql(RemoveCollaboratorDocument, { input: { collaboratorId: ticket.collaborators[0]!.id } }, { token: admin }), 'removeCollaborator');

@@ -272,6 +272,8 @@ describe('a server process killed while events flow', () => {
       const writers = [writer(1), writer(2), writer(3)];
       await early.until((items) => items.length >= 4, 20_000);
       early.stop();
+      // A plain wait with a purpose: the writers run on, so the early client's resume spans many
+      // events (the line below makes sure of at least five past it); it asserts nothing by itself.
       await sleep(1_000);
       await live.until((items) => items.length >= early.items.length + 5, 20_000);
       first.child.kill('SIGKILL');

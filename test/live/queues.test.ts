@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClaimDocument,
-  OpenTicketDocument,
   PostMessageDocument,
   QueueCountDocument,
   QueuesDocument,
@@ -15,7 +14,7 @@ import {
 } from '../__generated__/graphql';
 import { foregroundSql, startTestServer, wsResult, type TestServer } from '../support/server';
 import { allLive, collect, type Probe } from '../support/subscriptions';
-import { openTicket, renameTicket } from '../support/tickets';
+import { newTicket, openTicket, renameTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // Live queues through real graphql-ws clients: every pushed count must equal
@@ -45,7 +44,7 @@ async function freshCounts(token: string): Promise<Map<string, number>> {
 const changes = (updates: Update[]) => updates.map((u) => `${u.queueUpdates.queue.key} ${u.queueUpdates.change}`).sort();
 
 /** A Support ticket opened by `token` (Fiona by default). */
-const supportTicket = async (subject: string, token = w.agents.full.token) => (await openTicket(t, token, { subject, owner: { email: w.users.owner.email } })).ticket!.id;
+const supportTicket = async (subject: string, token = w.agents.full.token) => (await newTicket(t, token, { subject, owner: { email: w.users.owner.email } })).id;
 
 /** Renames a ticket (a barrier: CHANGED in each queue it is in, counts unchanged) and picks out those payloads. */
 const renamed =
@@ -69,7 +68,7 @@ describe('queueUpdates', () => {
     const outsider = t.ws({ authorization: `Bearer ${w.agents.other.token}` });
     // Each subscriber's barrier: renaming a marker ticket only it can see (open, open.unanswered, unassigned: three payloads).
     const marker = await supportTicket('Support marker');
-    const salesMarker = (await openTicket(t, w.agents.other.token, { subject: 'Sales marker', owner: { email: w.users.owner.email }, departmentId: w.salesId })).ticket!.id;
+    const salesMarker = (await newTicket(t, w.agents.other.token, { subject: 'Sales marker', owner: { email: w.users.owner.email }, departmentId: w.salesId })).id;
     const sub = collect(agent, QueueUpdatesDocument, {});
     const silent = collect(outsider, QueueUpdatesDocument, {});
     let seen = await sub.live(renamed(w.agents.full.token, marker), 3);
@@ -86,10 +85,7 @@ describe('queueUpdates', () => {
     };
 
     let ticketId = '';
-    const opened = await step(async () => {
-      const res = await t.gql(OpenTicketDocument, { input: { subject: 'Live one', body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-      ticketId = res.data!.openTicket.ticket!.id;
-    }, ['open ENTERED', 'open.unanswered ENTERED', 'unassigned ENTERED']);
+    const opened = await step(async () => (ticketId = await supportTicket('Live one')), ['open ENTERED', 'open.unanswered ENTERED', 'unassigned ENTERED']);
     expect(opened[0]!.queueUpdates.ticket?.id).toBe(ticketId);
 
     await step(() => t.gql(ReplyDocument, { input: { ticketId, body: 'On it' } }, { token: w.agents.full.token }), [
@@ -224,8 +220,7 @@ describe('ticketEvents', () => {
   });
 
   it('emits OVERDUE at the due time, with no batch job, and moves the ticket into open.overdue', async () => {
-    const res = await t.gql(OpenTicketDocument, { input: { subject: 'Due soon', body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-    const ticketId = res.data!.openTicket.ticket!.id;
+    const ticketId = await supportTicket('Due soon');
     const overdueId = await freshCountsKey('open.overdue');
     const agent = t.ws({ authorization: `Bearer ${w.agents.full.token}` });
     const sub = collect(agent, QueueUpdatesDocument, { queueIds: [overdueId] });
@@ -284,7 +279,7 @@ describe('limits', () => {
       // (tickets until then: an accepted subscription still being set up misses the first)
       for (const deadline = Date.now() + 30_000; subs.some((s) => !refused(s) && !heard(s)); ) {
         if (Date.now() > deadline) throw new Error('some accepted subscriptions never heard a ticket');
-        await small.gql('mutation { openTicket(input: { subject: "After the flood", body: "x", owner: { email: "f@customer.test" } }) { ticket { id } } }', {}, { token });
+        await openTicket(small, token, { subject: 'After the flood', owner: { email: 'f@customer.test' } });
         await expect.poll(() => subs.every((s) => refused(s) || heard(s)), { timeout: 1_000 }).toBe(true).catch(() => undefined);
       }
       expect(subs.filter(refused).length).toBe(950);
@@ -298,12 +293,7 @@ describe('limits', () => {
       // the slots are free again: a new subscription is accepted and hears the next ticket
       const again = collect(client, EventStreamDocument, {});
       await again.live(async () => {
-        const res = await small.gql<{ openTicket: { ticket: { id: string } } }, unknown>(
-          'mutation { openTicket(input: { subject: "Again", body: "x", owner: { email: "f@customer.test" } }) { ticket { id } } }',
-          {},
-          { token },
-        );
-        const id = res.data!.openTicket.ticket.id;
+        const { id } = await newTicket(small, token, { subject: 'Again', owner: { email: 'f@customer.test' } });
         return (e) => e.ticketEvents.node.ticket?.id === id;
       });
       expect(again.errors).toEqual([]);

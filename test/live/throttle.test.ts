@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenTicketDocument, QueueCountDocument, QueuesDocument, QueueUpdatesDocument } from '../__generated__/graphql';
+import { QueueCountDocument, QueuesDocument, QueueUpdatesDocument } from '../__generated__/graphql';
 import { startTestServer, type TestServer } from '../support/server';
 import { collect } from '../support/subscriptions';
-import { openTicket } from '../support/tickets';
+import { newTicket, openTicket } from '../support/tickets';
 
 // A dashboard gets at most one count update per queue per 250 ms, and never loses the last one.
 let t: TestServer;
@@ -22,21 +22,21 @@ describe('coalesced queue updates', () => {
     const sub = collect(client, QueueUpdatesDocument, { queueIds: [openId] });
     // live: it has heard a ticket opened before the burst (not counted in it)
     const from = await sub.live(async () => {
-      const { id } = (await openTicket(t, admin, { subject: 'Warm-up', owner: { email: 'warm@customer.test' } })).ticket!;
+      const { id } = await newTicket(t, admin, { subject: 'Warm-up', owner: { email: 'warm@customer.test' } });
       return (u) => u.queueUpdates.ticket?.id === id;
     });
     const start = (await t.gql(QueueCountDocument, { id: openId }, { token: admin })).data!.queue!.count;
     const burst = 12;
     await Promise.all(
       Array.from({ length: burst }, (_, i) =>
-        t.gql(OpenTicketDocument, { input: { subject: `Burst ${i}`, body: 'x', owner: { email: 'burst@customer.test' } } }, { token: admin }),
+        openTicket(t, admin, { subject: `Burst ${i}`, owner: { email: 'burst@customer.test' } }),
       ),
     );
     const fresh = (await t.gql(QueueCountDocument, { id: openId }, { token: admin })).data!.queue!.count;
     await sub.until((items) => items.at(-1)?.queueUpdates.count === fresh, 15_000);
     // nothing else of the burst arrives before a later ticket's update (delivery is ordered)
     const updates = await sub.before(from, async () => {
-      const { id } = (await openTicket(t, admin, { subject: 'After the burst', owner: { email: 'burst@customer.test' } })).ticket!;
+      const { id } = await newTicket(t, admin, { subject: 'After the burst', owner: { email: 'burst@customer.test' } });
       return (u) => u.queueUpdates.ticket?.id === id;
     });
     expect(updates.length).toBeLessThan(burst);

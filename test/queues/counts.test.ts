@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactQueueCounts } from '../../src/modules/queues/queue-counters';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 import { countsByCountStar, countsThroughApi, seeded } from './support';
 
@@ -211,8 +212,8 @@ describe('queue counts', () => {
     const agent = w.agents.other;
     // a Support ticket assigned to the team, one in Sales
     for (const departmentId of [w.supportId, w.salesId]) {
-      const res = await t.gql<{ openTicket: { ticket: { id: string } } }, unknown>(ops.open, { input: { subject: 'Access', body: 'x', owner: { email: w.users.owner.email }, departmentId } }, { token: admin });
-      if (departmentId === w.supportId) await t.gql(ops.assign, { input: { ticketId: res.data!.openTicket.ticket.id, teamId: w.teamId } }, { token: admin });
+      const ticket = await newTicket(t, admin, { subject: 'Access', owner: { email: w.users.owner.email }, departmentId });
+      if (departmentId === w.supportId) await t.gql(ops.assign, { input: { ticketId: ticket.id, teamId: w.teamId } }, { token: admin });
     }
     const check = async (when: string) => {
       const api = await countsThroughApi(t, agent.token);

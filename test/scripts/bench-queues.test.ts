@@ -1,37 +1,17 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runScript, shown as show } from '../support/scripts';
 
 // `npm run bench:queues` as run from the shell, on a tiny desk: the real script seeds its own
 // database, starts the real server and prints a line per goal. It asserts no speed: the figures
 // are the bench's to report, not this test's to bound; only that every goal line is there.
-const ROOT = path.resolve(__dirname, '../..');
-
 const GOALS = ['1a', '1b', '2a', '2b', '3a', '3b', '3c', '3d', '4a', '4b', '5a', '5b', '6', '7'];
-
-function runBench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
-  delete env.DATABASE_URL; // passed as --database-url when set, so the bench makes (and drops) its own database
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/bench-queues.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('npm run bench:queues', () => {
   it('seeds 300 tickets, runs every goal against the real server and prints floor, figure and verdict for each', { timeout: 180_000 }, async () => {
+    // DATABASE_URL goes as --database-url, so the bench makes (and drops) its own database
     const db = process.env.DATABASE_URL ? ['--database-url', process.env.DATABASE_URL] : [];
-    const run = await runBench(['--tickets', '300', '--samples', '3', '--clients', '4', '--requests', '16', ...db]);
-    const shown = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+    const run = await runScript('bench-queues.ts', ['--tickets', '300', '--samples', '3', '--clients', '4', '--requests', '16', ...db], { timeoutMs: 170_000 });
+    const shown = show(run);
     expect(run.code, shown).toBe(0);
     expect(run.stdout, shown).toMatch(/^bench:queues — N = 300 tickets, (PostgreSQL|embedded PGlite)/m);
     expect(run.stdout, shown).toMatch(/load average [\d.]+ [\d.]+ [\d.]+ \(1, 5, 15 min\)/);

@@ -1,53 +1,26 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countsByCountStar, countsThroughApi } from '../queues/support';
 import { testDatabase, type TestDatabase } from '../support/database';
+import { runScript, shown as show, type ScriptRun } from '../support/scripts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, type TestServer } from '../support/server';
 import { openTicket } from '../support/tickets';
 
 // `npm run seed -- --tickets N` as run from the shell: the real script in a child process on a
 // fresh database, then the real server on that data, read through GraphQL only.
-const ROOT = path.resolve(__dirname, '../..');
 const DEMO_PASSWORD = 'demo-password-123';
 const N = 3000;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runSeed(args: string[], env: Record<string, string>): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
-  delete childEnv.DATABASE_URL;
-  delete childEnv.DESKQL_DATA_DIR;
-  Object.assign(childEnv, { DESKQL_ADMIN_EMAIL: ADMIN_EMAIL, DESKQL_ADMIN_PASSWORD: ADMIN_PASSWORD }, env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/seed.ts', ...args], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const show = (run: Run) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+const runSeed = (args: string[], env: Record<string, string>) =>
+  runScript('seed.ts', args, { env: { DESKQL_ADMIN_EMAIL: ADMIN_EMAIL, DESKQL_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env }, timeoutMs: 170_000 });
 
 describe(`npm run seed -- --tickets ${N}`, () => {
   let dataDir: string | null = null;
   let db: TestDatabase | null = null;
   let env: Record<string, string>;
   let t: TestServer | null = null;
-  let seeded: Run;
+  let seeded: ScriptRun;
 
   beforeAll(async () => {
     if (process.env.DATABASE_URL) {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,48 +8,14 @@ import { EndUser } from '../../src/modules/directory/end-user.entity';
 import { Organization } from '../../src/modules/directory/organization.entity';
 import { Team } from '../../src/modules/directory/team.entity';
 import { testDatabase, type TestDatabase } from '../support/database';
+import { runScript, shown as show } from '../support/scripts';
 import { ADMIN_EMAIL, startTestServer, type TestServer } from '../support/server';
 
 // `npm run seed -- --demo` as a newcomer runs it: the real script in a child
 // process, on a fresh database, then the real server on that same data.
-const ROOT = path.resolve(__dirname, '../..');
+/** The seed script, run to completion (the PGlite folder is free again when this resolves). */
+const runSeed = (args: string[], env: Record<string, string> = {}) => runScript('seed.ts', args, { env: { DESKQL_ADMIN_EMAIL: ADMIN_EMAIL, ...env }, timeoutMs: 50_000 });
 const DEMO_PASSWORD = 'demo-password-123';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the script to completion: the child has exited (and let go of the PGlite folder) when this resolves. */
-function runSeed(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
-  // Only what this test passes: no database or admin password leaking in from the outer shell.
-  delete childEnv.DATABASE_URL;
-  delete childEnv.DESKQL_DATA_DIR;
-  delete childEnv.DESKQL_ADMIN_PASSWORD;
-  Object.assign(childEnv, { DESKQL_ADMIN_EMAIL: ADMIN_EMAIL }, env);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'scripts/seed.ts', ...args], {
-      cwd: ROOT,
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('error', reject);
-    // 'close' comes after 'exit' and after the output streams end.
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const show = (run: Run) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 
 describe('seed script arguments', () => {
   it('refuses an unknown flag with a usage line', async () => {

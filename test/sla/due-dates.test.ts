@@ -3,7 +3,6 @@ import {
   CreateHelpTopicDocument,
   CreateScheduleDocument,
   CreateSlaPlanDocument,
-  CreateTicketFilterDocument,
   DueDatesCreateDepartmentDocument,
   DueDatesReplyDocument,
   DueDatesTicketDocument,
@@ -18,7 +17,9 @@ import {
   type OpenTicketInput,
   type UpdateTicketInput,
 } from '../__generated__/graphql';
+import { createFilter } from '../support/filters';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // SPEC §6 due dates, wired end to end through the real HTTP server: intake
@@ -109,12 +110,8 @@ async function department(name: string, slaPlanId: string | null) {
 }
 
 /** An agent (the admin) opens a ticket for Owen, who can then post messages on it. */
-async function open(input: Partial<OpenTicketInput> = {}) {
-  const res = await t.gql(DueOpenTicketDocument, { input: { subject: 'Due date check', body: 'Please help', owner: { email: w.users.owner.email }, ...input } }, { token: admin });
-  expect(res.errors).toBeUndefined();
-  expect(res.data?.openTicket.userErrors).toEqual([]);
-  return res.data!.openTicket.ticket!;
-}
+const open = (input: Partial<OpenTicketInput> = {}) =>
+  newTicket(t, admin, { subject: 'Due date check', body: 'Please help', owner: { email: w.users.owner.email }, ...input }, DueOpenTicketDocument);
 
 async function read(number: string) {
   const res = await t.gql(DueDatesTicketDocument, { number }, { token: admin });
@@ -381,12 +378,7 @@ describe('transfer', () => {
   });
 
   it('keeps a plan chosen by a ticket filter', async () => {
-    const res = await t.gql(
-      CreateTicketFilterDocument,
-      { input: { name: 'VIP gets one hour', rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: '[vip-sla]' }], actions: { slaPlanId: ids.oneHour } } },
-      { token: admin },
-    );
-    expect(res.data?.createTicketFilter.userErrors).toEqual([]);
+    await createFilter(t, admin, { name: 'VIP gets one hour', rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: '[vip-sla]' }], actions: { slaPlanId: ids.oneHour } });
     // the filter's plan beats Plain desk's inherited default
     const ticket = await open({ subject: '[vip-sla] Down again', departmentId: ids.plainDesk });
     expect(ticket).toMatchObject({ slaPlan: { name: 'One hour' }, dueAt: plus(ticket.createdAt, 1) });

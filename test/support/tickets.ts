@@ -25,6 +25,21 @@ export async function openTicket<TData extends Opens = OpenTicketMutation>(
   return res.data!.openTicket;
 }
 
+/** What a document for `newTicket` must select: the ticket too. */
+type OpensTicket = { openTicket: { ticket?: object | null; userErrors: readonly unknown[] } };
+
+/** `openTicket`, for a test that needs only the ticket (as `doc` selects it). */
+export async function newTicket<TData extends OpensTicket = OpenTicketMutation>(
+  t: TestServer,
+  token: string | null,
+  input: TicketInput,
+  doc?: TypedDocumentNode<TData, { input: OpenTicketInput }>,
+): Promise<NonNullable<TData['openTicket']['ticket']>> {
+  const opened = await openTicket<TData & Opens>(t, token, input, doc);
+  expect(opened.ticket, 'a ticket opened without userErrors').toBeTruthy();
+  return opened.ticket!;
+}
+
 let renames = 0;
 
 /**

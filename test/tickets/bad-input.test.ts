@@ -12,7 +12,9 @@ import {
   TicketThreadDocument,
   UpdateAgentDocument,
 } from '../__generated__/graphql';
+import { countRows } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // Bad input to the ticket lifecycle: each gets its clear error, and nothing is written.
@@ -26,16 +28,10 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const snapshot = async () => ({
-  tickets: await t.em().count(Ticket, {}),
-  entries: await t.em().count(ThreadEntry, {}),
-  events: await t.em().count(TicketEvent, {}),
-});
+const snapshot = () => countRows(t, { tickets: Ticket, entries: ThreadEntry, events: TicketEvent });
 
-async function newTicket(subject = 'Bad input target') {
-  const res = await t.gql(OpenTicketDocument, { input: { subject, body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-  return res.data!.openTicket.ticket!;
-}
+/** A ticket of the usual owner, opened by an agent of Support. */
+const target = (subject = 'Bad input target') => newTicket(t, w.agents.full.token, { subject, owner: { email: w.users.owner.email } });
 
 describe('intake', () => {
   it('refuses an empty or whitespace subject and body', async () => {
@@ -112,7 +108,7 @@ const XSS = [
 
 describe('stored HTML', () => {
   it('stores no executable script from the OWASP filter-evasion payloads, in any entry type', async () => {
-    const ticket = await newTicket('XSS target');
+    const ticket = await target('XSS target');
     for (const payload of XSS) {
       const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: `<p>ok</p>${payload}` } }, { token: w.agents.full.token });
       expect(reply.data?.replyToTicket.userErrors).toEqual([]);
@@ -131,7 +127,7 @@ describe('stored HTML', () => {
 
 describe('work on tickets', () => {
   it('refuses replies, notes and messages on a deleted ticket, and messages on an archived one', async () => {
-    const ticket = await newTicket('To delete');
+    const ticket = await target('To delete');
     const del = await t.gql(SetStatusDocument, { input: { ticketIds: [ticket.id], statusId: w.statuses.Deleted! } }, { token: w.agents.full.token });
     expect(del.data?.setTicketStatus.tickets?.[0]?.state).toBe('DELETED');
     const before = await snapshot();
@@ -143,14 +139,14 @@ describe('work on tickets', () => {
     expect(msg.data?.postMessage.userErrors).toEqual([{ field: null, code: 'CONFLICT', message: 'The ticket is deleted; messages cannot reopen it' }]);
     expect(await snapshot()).toEqual(before);
 
-    const archived = await newTicket('To archive');
+    const archived = await target('To archive');
     await t.gql(SetStatusDocument, { input: { ticketIds: [archived.id], statusId: w.statuses.Archived! } }, { token: w.agents.full.token });
     const msg2 = await t.gql(PostMessageDocument, { input: { ticketId: archived.id, body: 'reopen please' } }, { token: w.users.owner.token });
     expect(msg2.data?.postMessage.userErrors[0]).toMatchObject({ code: 'CONFLICT', message: 'The ticket is archived; messages cannot reopen it' });
   });
 
   it('refuses a status id of the wrong kind', async () => {
-    const ticket = await newTicket();
+    const ticket = await target();
     const before = await snapshot();
     const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'closing', statusId: w.priorities.High! } }, { token: w.agents.full.token });
     expect(reply.data?.replyToTicket.userErrors).toEqual([{ field: ['statusId'], code: 'NOT_FOUND', message: 'TicketStatus not found' }]);
@@ -160,7 +156,7 @@ describe('work on tickets', () => {
   });
 
   it('refuses to assign an inactive agent or one without access to the department', async () => {
-    const ticket = await newTicket();
+    const ticket = await target();
     const before = await snapshot();
     const other = await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.other.id } }, { token: w.agents.full.token });
     expect(other.data?.assignTicket.userErrors).toEqual([{ field: ['agentId'], code: 'BAD_USER_INPUT', message: "The agent has no access to the ticket's department" }]);
@@ -175,7 +171,7 @@ describe('work on tickets', () => {
   });
 
   it('answers NOT_FOUND for a guessed or wrong-type ticket id, never FORBIDDEN', async () => {
-    const hidden = (await t.gql(OpenTicketDocument, { input: { subject: 'Sales secret', body: 'x', owner: { email: 'sales@customer.test' }, departmentId: w.salesId } }, { token: w.agents.other.token })).data!.openTicket.ticket!;
+    const hidden = await newTicket(t, w.agents.other.token, { subject: 'Sales secret', owner: { email: 'sales@customer.test' }, departmentId: w.salesId });
     const before = await snapshot();
     for (const ticketId of [hidden.id, w.agents.full.id, 'garbage']) {
       const res = await t.gql(ReplyDocument, { input: { ticketId, body: 'peek' } }, { token: w.agents.full.token });
@@ -200,7 +196,7 @@ describe('lists', () => {
   };
 
   beforeAll(async () => {
-    for (const subject of ['Lists 100% sure', 'Lists a_b', 'Lists axb', 'Lists plain']) await newTicket(subject);
+    for (const subject of ['Lists 100% sure', 'Lists a_b', 'Lists axb', 'Lists plain']) await target(subject);
   });
 
   it('refuses a cursor from another list: another filter, another direction, another field', async () => {

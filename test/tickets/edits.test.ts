@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EditEntryDocument, EntryHistoryDocument, OpenTicketDocument, ReplyDocument, TicketEventsDocument } from '../__generated__/graphql';
+import { EditEntryDocument, EntryHistoryDocument, ReplyDocument, TicketEventsDocument } from '../__generated__/graphql';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // thread.edit: every edit keeps the previous body (SPEC §5).
@@ -14,8 +15,7 @@ afterAll(() => t?.close());
 
 describe('editing thread entries', () => {
   it('keeps every previous body, sanitizes the new one, and logs an EDITED event', async () => {
-    const open = await t.gql(OpenTicketDocument, { input: { subject: 'Typo', body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-    const ticket = open.data!.openTicket.ticket!;
+    const ticket = await newTicket(t, w.agents.full.token, { subject: 'Typo', owner: { email: w.users.owner.email } });
     const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: '<p>Teh fix</p>' } }, { token: w.agents.full.token });
     const entryId = reply.data!.replyToTicket.entry!.id;
 
@@ -36,8 +36,7 @@ describe('editing thread entries', () => {
   });
 
   it('refuses an empty body and a role without thread.edit, changing nothing', async () => {
-    const open = await t.gql(OpenTicketDocument, { input: { subject: 'Keep', body: 'x', owner: { email: w.users.owner.email } } }, { token: w.agents.full.token });
-    const ticket = open.data!.openTicket.ticket!;
+    const ticket = await newTicket(t, w.agents.full.token, { subject: 'Keep', owner: { email: w.users.owner.email } });
     const reply = await t.gql(ReplyDocument, { input: { ticketId: ticket.id, body: 'Original' } }, { token: w.agents.full.token });
     const entryId = reply.data!.replyToTicket.entry!.id;
     const empty = await t.gql(EditEntryDocument, { input: { entryId, body: '<p></p>' } }, { token: w.agents.full.token });

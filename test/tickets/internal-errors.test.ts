@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server';
-import { openTicket } from '../support/tickets';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // Issue 8: an unexpected error is never turned into a domain answer. When the
@@ -24,8 +24,8 @@ const BULK = 'mutation($input: SetTicketStatusInput!) { setTicketStatus(input: $
 
 describe('a database failure mid-command', () => {
   it('makes setTicketStatus answer INTERNAL_SERVER_ERROR and change nothing', async () => {
-    const fine = (await openTicket(t, w.agents.admin.token, { subject: 'Fine', owner: { email: 'fine@customer.test' }, departmentId: w.supportId })).ticket!;
-    const doomed = (await openTicket(t, w.agents.admin.token, { subject: 'Explodes on update', owner: { email: 'doomed@customer.test' }, departmentId: w.supportId })).ticket!;
+    const fine = await newTicket(t, w.agents.admin.token, { subject: 'Fine', owner: { email: 'fine@customer.test' }, departmentId: w.supportId });
+    const doomed = await newTicket(t, w.agents.admin.token, { subject: 'Explodes on update', owner: { email: 'doomed@customer.test' }, departmentId: w.supportId });
     const conn = t.em().getConnection();
     // A real failure inside the command's transaction: the database refuses the second ticket's update.
     await conn.execute(`create function deskql_test_explode() returns trigger language plpgsql as $$
@@ -64,7 +64,7 @@ describe('a database failure mid-command', () => {
   });
 
   it('still reports a move the role may not make as FORBIDDEN for that ticket', async () => {
-    const mine = (await openTicket(t, w.agents.admin.token, { subject: 'Reply-only tries', owner: { email: 'ro@customer.test' }, departmentId: w.supportId })).ticket!;
+    const mine = await newTicket(t, w.agents.admin.token, { subject: 'Reply-only tries', owner: { email: 'ro@customer.test' }, departmentId: w.supportId });
     const res = await t.gql<{ setTicketStatus: { tickets: unknown; userErrors: { code: string; field: string[] }[] } }, unknown>(
       BULK,
       { input: { ticketIds: [mine.id], statusId: w.statuses['Closed']! } },

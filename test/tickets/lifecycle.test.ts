@@ -19,7 +19,9 @@ import {
   UnlockDocument,
   UpdateTicketDocument,
 } from '../__generated__/graphql';
+import { countRows } from '../support/rows';
 import { startTestServer, type TestServer } from '../support/server';
+import { newTicket, openTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // osTicket's lifecycle, end to end through the real HTTP server.
@@ -32,17 +34,11 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function open(token: string | null, input: Record<string, unknown>) {
-  const res = await t.gql(OpenTicketDocument, { input: input as never }, { token });
-  expect(res.data?.openTicket.userErrors).toEqual([]);
-  return res.data!.openTicket;
-}
-
-const count = async () => ({ tickets: await t.em().count(Ticket, {}), entries: await t.em().count(ThreadEntry, {}), events: await t.em().count(TicketEvent, {}) });
+const count = () => countRows(t, { tickets: Ticket, entries: ThreadEntry, events: TicketEvent });
 
 describe('intake', () => {
   it('opens an anonymous web ticket with an access token scoped to it', async () => {
-    const res = await open(null, { subject: 'Printer on fire', body: '<p>It is <b>really</b> on fire</p>', owner: { email: 'anon@customer.test', name: 'Anna Nonymous' } });
+    const res = await openTicket(t, null, { subject: 'Printer on fire', body: '<p>It is <b>really</b> on fire</p>', owner: { email: 'anon@customer.test', name: 'Anna Nonymous' } });
     const ticket = res.ticket!;
     expect(ticket).toMatchObject({ subject: 'Printer on fire', state: 'OPEN', source: 'WEB', isAnswered: false, version: 1, status: { name: 'Open' }, department: { name: 'Support' }, priority: { name: 'Normal' } });
     expect(ticket.number).toMatch(/^\d{6,}$/);
@@ -54,14 +50,14 @@ describe('intake', () => {
     // due date from the default SLA plan: 18 hours after creation
     expect(new Date(ticket.dueAt!).getTime() - new Date(ticket.createdAt).getTime()).toBe(18 * 3600_000);
     // but nothing else
-    const other = await open(w.agents.full.token, { subject: 'Other', body: 'x', owner: { email: 'someone@customer.test' } });
+    const other = await openTicket(t, w.agents.full.token, { subject: 'Other', body: 'x', owner: { email: 'someone@customer.test' } });
     expect((await t.gql(TicketByNumberDocument, { number: other.ticket!.number }, { token: res.accessToken })).data?.ticket).toBeNull();
     const list = await t.gql(TicketListDocument, {}, { token: res.accessToken });
     expect(list.data?.tickets.edges.map((e) => e.node.number)).toEqual([ticket.number]);
   });
 
   it('lets an agent open a ticket by phone on behalf of a new end user', async () => {
-    const res = await open(w.agents.full.token, {
+    const res = await openTicket(t, w.agents.full.token, {
       subject: 'Password reset',
       body: 'Caller cannot log in',
       owner: { email: 'Caller@Customer.test', name: 'Carl Caller' },
@@ -78,18 +74,18 @@ describe('intake', () => {
 
   it('returns the first ticket for the same idempotency key from the same caller', async () => {
     const input = { subject: 'Once only', body: 'Retry me', owner: { email: 'retry@customer.test' }, idempotencyKey: 'k-123' };
-    const first = await open(w.agents.full.token, input);
+    const first = await openTicket(t, w.agents.full.token, input);
     const before = await count();
-    const again = await open(w.agents.full.token, input);
+    const again = await openTicket(t, w.agents.full.token, input);
     expect(again.ticket!.id).toBe(first.ticket!.id);
     expect(await count()).toEqual(before);
     // another caller's key is another key
-    const other = await open(w.agents.admin.token, input);
+    const other = await openTicket(t, w.agents.admin.token, input);
     expect(other.ticket!.id).not.toBe(first.ticket!.id);
   });
 
   it('lets a logged-in end user open a ticket for themselves only', async () => {
-    const res = await open(w.users.stranger.token, { subject: 'My own', body: 'Hello' });
+    const res = await openTicket(t, w.users.stranger.token, { subject: 'My own', body: 'Hello' });
     expect(res.ticket?.owner.email).toBe(w.users.stranger.email);
     const bad = await t.gql(OpenTicketDocument, { input: { subject: 'For someone', body: 'x', owner: { email: 'victim@customer.test' } } }, { token: w.users.stranger.token });
     expect(bad.data?.openTicket.userErrors).toEqual([{ field: ['owner'], code: 'BAD_USER_INPUT', message: 'A logged-in end user opens tickets for themselves: omit owner' }]);
@@ -100,7 +96,7 @@ describe('visibility', () => {
   let number = '';
   let id = '';
   beforeAll(async () => {
-    const res = await open(w.agents.full.token, { subject: 'Support only', body: 'x', owner: { email: w.users.owner.email } });
+    const res = await openTicket(t, w.agents.full.token, { subject: 'Support only', body: 'x', owner: { email: w.users.owner.email } });
     number = res.ticket!.number;
     id = res.ticket!.id;
   });
@@ -132,7 +128,7 @@ describe('visibility', () => {
 
 describe('conversation and resolution', () => {
   it('walks reply-only limits, collaborators, notes, resolve, reopen and answered+overdue', async () => {
-    const opened = await open(w.users.owner.token, { subject: 'Broken login', body: '<p>I cannot log in</p>' });
+    const opened = await openTicket(t, w.users.owner.token, { subject: 'Broken login', body: '<p>I cannot log in</p>' });
     const ticket = opened.ticket!;
     const { full, replyOnly } = w.agents;
 
@@ -194,9 +190,9 @@ describe('conversation and resolution', () => {
   });
 
   it('closes many tickets all or nothing', async () => {
-    const a = (await open(w.agents.full.token, { subject: 'Bulk A', body: 'x', owner: { email: w.users.owner.email } })).ticket!;
-    const b = (await open(w.agents.full.token, { subject: 'Bulk B', body: 'x', owner: { email: w.users.owner.email } })).ticket!;
-    const hidden = (await open(w.agents.other.token, { subject: 'Sales one', body: 'x', owner: { email: w.users.owner.email }, departmentId: w.salesId })).ticket!;
+    const a = await newTicket(t, w.agents.full.token, { subject: 'Bulk A', body: 'x', owner: { email: w.users.owner.email } });
+    const b = await newTicket(t, w.agents.full.token, { subject: 'Bulk B', body: 'x', owner: { email: w.users.owner.email } });
+    const hidden = await newTicket(t, w.agents.other.token, { subject: 'Sales one', body: 'x', owner: { email: w.users.owner.email }, departmentId: w.salesId });
     const before = await count();
     const refused = await t.gql(SetStatusDocument, { input: { ticketIds: [a.id, hidden.id, b.id], statusId: w.statuses.Closed! } }, { token: w.agents.full.token });
     expect(refused.data?.setTicketStatus).toEqual({ tickets: null, userErrors: [{ field: ['ticketIds', '1'], code: 'NOT_FOUND', message: 'Ticket not found' }] });
@@ -212,7 +208,7 @@ describe('conversation and resolution', () => {
 
 describe('concurrency', () => {
   it('refuses a stale expectedVersion with CONFLICT and changes nothing', async () => {
-    const ticket = (await open(w.agents.full.token, { subject: 'Versioned', body: 'x', owner: { email: w.users.owner.email } })).ticket!;
+    const ticket = await newTicket(t, w.agents.full.token, { subject: 'Versioned', body: 'x', owner: { email: w.users.owner.email } });
     const first = await t.gql(UpdateTicketDocument, { input: { ticketId: ticket.id, subject: 'Versioned v2', expectedVersion: 1 } }, { token: w.agents.full.token });
     expect(first.data?.updateTicket.ticket).toMatchObject({ subject: 'Versioned v2', version: 2 });
     const stale = await t.gql(UpdateTicketDocument, { input: { ticketId: ticket.id, subject: 'Lost update', expectedVersion: 1 } }, { token: w.agents.full.token });
@@ -224,7 +220,7 @@ describe('concurrency', () => {
   });
 
   it('refuses other agents while a lock is held, and releases it on the holder’s reply', async () => {
-    const ticket = (await open(w.agents.full.token, { subject: 'Locked', body: 'x', owner: { email: w.users.owner.email } })).ticket!;
+    const ticket = await newTicket(t, w.agents.full.token, { subject: 'Locked', body: 'x', owner: { email: w.users.owner.email } });
     const lock = await t.gql(LockDocument, { input: { ticketId: ticket.id } }, { token: w.agents.full.token });
     expect(lock.data?.lockTicket.lock?.agent.name).toBe('Fiona Full');
     const second = await t.gql(LockDocument, { input: { ticketId: ticket.id } }, { token: w.agents.admin.token });
@@ -248,7 +244,7 @@ describe('concurrency', () => {
   });
 
   it('lets exactly one of two racing agents claim a ticket', async () => {
-    const ticket = (await open(w.agents.full.token, { subject: 'Race', body: 'x', owner: { email: w.users.owner.email } })).ticket!;
+    const ticket = await newTicket(t, w.agents.full.token, { subject: 'Race', body: 'x', owner: { email: w.users.owner.email } });
     const [a, b] = await Promise.all([
       t.gql(ClaimDocument, { input: { ticketId: ticket.id } }, { token: w.agents.full.token }),
       t.gql(ClaimDocument, { input: { ticketId: ticket.id } }, { token: w.agents.admin.token }),

@@ -22,6 +22,7 @@ import {
   UpdateTicketDocument,
 } from '../__generated__/graphql';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // The permission matrix (SPEC §1, §5–7; API.md "Conventions"): every ticket
@@ -348,13 +349,12 @@ let serial = 0;
 async function fixture(actor: Actor, needs?: MutationDef['needs'], extra: { assignee?: 'full' } = {}): Promise<Fixture> {
   const n = ++serial;
   const as = { token: w.agents.full.token };
-  const opened = await t.gql(
+  const ticket = await newTicket(
+    t,
+    as.token,
+    { subject: `Matrix ticket ${n}`, body: '<p>Original message</p>', owner: { email: w.users.owner.email }, departmentId: w.supportId },
     PermOpenTicketDocument,
-    { input: { subject: `Matrix ticket ${n}`, body: '<p>Original message</p>', owner: { email: w.users.owner.email }, departmentId: w.supportId } },
-    as,
   );
-  expect(opened.data?.openTicket.userErrors).toEqual([]);
-  const ticket = opened.data!.openTicket.ticket!;
   const added = await t.gql(
     PermAddCollaboratorsDocument,
     { input: { ticketId: ticket.id, people: [{ email: w.users.collaborator.email }, { email: w.users.former.email }] } },
@@ -433,7 +433,7 @@ describe('ticket mutations', () => {
 
       if (c.expect === 'unauthenticated') {
         expect(await fingerprint(f.number)).toEqual(before);
-        expect(res.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['Authentication required', 'UNAUTHENTICATED']]);
+        expect(res.errors?.map((e) => [e.extensions?.code, e.path])).toEqual([['UNAUTHENTICATED', [c.mutation]]]);
         expect(payload ?? null).toBeNull();
         return;
       }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddCollaboratorsDocument, AssignDocument, OpenTicketDocument, QueuePageDocument, UpdateTicketDocument } from '../__generated__/graphql';
+import { AddCollaboratorsDocument, AssignDocument, QueuePageDocument, UpdateTicketDocument } from '../__generated__/graphql';
 import { Agent } from '../../src/modules/directory/agent.entity';
 import { foregroundSql, startTestServer, type TestServer } from '../support/server';
+import { newTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
 
 // The read paths: keyset pages, filters, orderings and the statement ceiling.
@@ -14,20 +15,12 @@ beforeAll(async () => {
   t = await startTestServer();
   w = await buildWorld(t);
   for (let i = 0; i < 55; i++) {
-    const res = await t.gql(
-      OpenTicketDocument,
-      {
-        input: {
-          subject: `Case ${String(i).padStart(2, '0')} ${i % 5 === 0 ? 'printer' : 'network'}`,
-          body: 'x',
-          owner: { email: `customer${i % 7}@customer.test`, name: `Customer ${i % 7}` },
-          priorityId: w.priorities[PRIORITIES[i % 4]!]!,
-          ...(i % 3 === 0 ? { collaborators: [{ email: `cc${i % 4}@customer.test` }] } : {}),
-        },
-      },
-      { token: w.agents.full.token },
-    );
-    const ticket = res.data!.openTicket.ticket!;
+    const ticket = await newTicket(t, w.agents.full.token, {
+      subject: `Case ${String(i).padStart(2, '0')} ${i % 5 === 0 ? 'printer' : 'network'}`,
+      owner: { email: `customer${i % 7}@customer.test`, name: `Customer ${i % 7}` },
+      priorityId: w.priorities[PRIORITIES[i % 4]!]!,
+      ...(i % 3 === 0 ? { collaborators: [{ email: `cc${i % 4}@customer.test` }] } : {}),
+    });
     opened.push({ id: ticket.id, number: ticket.number, subject: ticket.subject });
     if (i % 2 === 0) await t.gql(AssignDocument, { input: { ticketId: ticket.id, agentId: w.agents.full.id, teamId: i % 4 === 0 ? w.teamId : null } }, { token: w.agents.full.token });
     if (i % 6 === 0) await t.gql(AddCollaboratorsDocument, { input: { ticketId: ticket.id, people: [{ email: 'shared@customer.test' }], role: 'BCC' } }, { token: w.agents.full.token });
