@@ -11,7 +11,7 @@ import { UploadSweeper } from '../modules/attachments/upload-sweeper';
 import { LoginLimiter } from '../modules/auth/login-limiter';
 import { startEmail } from '../modules/email/email.server';
 import { EventDispatcher } from '../modules/events/dispatcher';
-import { LiveHub } from '../modules/events/live';
+import { LiveHub } from '../modules/events/live-hub';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
 import { QueueCountCompactor } from '../modules/queues/queue-counters';
 import { RegexPool } from '../modules/filters/regex-pool';
