@@ -16,8 +16,7 @@ import { TicketEventConnection } from '../events/ticket-event.type';
 import { SlaPlanType } from '../sla/sla.type';
 import type { SlaPlan } from '../sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
-import { ThreadEntryConnection, ThreadEntryObject } from '../threads/thread.type';
-import * as threads from '../threads/thread.service';
+import { ThreadEntryConnection } from '../threads/thread.type';
 import { Collaborator, CollaboratorRole } from './collaborator.entity';
 import { HelpTopic } from './help-topic.entity';
 import * as intake from './intake.service';
@@ -26,14 +25,10 @@ import { PriorityType, TicketStatusType } from './reference.type';
 import { Ticket } from './ticket.entity';
 import {
   AddCollaboratorsInput,
-  AddNoteInput,
   AssignTicketInput,
-  EditThreadEntryInput,
   MarkTicketAnsweredInput,
   OpenTicketInput,
-  PostMessageInput,
   RemoveCollaboratorInput,
-  ReplyToTicketInput,
   SetTicketStatusInput,
   TicketOrder,
   TicketRefInput,
@@ -59,14 +54,6 @@ import {
 const OpenTicketPayload = payloadType('OpenTicketPayload', 'ticket', TicketType);
 
 Field(() => String, { nullable: true, description: 'For an anonymous caller: a bearer token scoped to this ticket and its owner.' })(OpenTicketPayload.prototype, 'accessToken');
-const ReplyToTicketPayload = payloadType('ReplyToTicketPayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(ReplyToTicketPayload.prototype, 'entry');
-const PostMessagePayload = payloadType('PostMessagePayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(PostMessagePayload.prototype, 'entry');
-const AddNotePayload = payloadType('AddNotePayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(AddNotePayload.prototype, 'entry');
-const EditThreadEntryPayload = payloadType('EditThreadEntryPayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(EditThreadEntryPayload.prototype, 'entry');
 const AssignTicketPayload = payloadType('AssignTicketPayload', 'ticket', TicketType);
 const TransferTicketPayload = payloadType('TransferTicketPayload', 'ticket', TicketType);
 const UpdateTicketPayload = payloadType('UpdateTicketPayload', 'ticket', TicketType);
@@ -133,30 +120,6 @@ export class TicketRootResolver {
   @Access('anyone')
   openTicket(@Arg('input', () => OpenTicketInput) input: OpenTicketInput, @Ctx() ctx: Context): Result {
     return payload(() => intake.openTicket(ctx, input));
-  }
-
-  @Mutation(() => ReplyToTicketPayload, { description: "An agent's response to the owner and collaborators; may change the status in the same step." })
-  @Access('agent')
-  replyToTicket(@Arg('input', () => ReplyToTicketInput) input: ReplyToTicketInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.replyToTicket(ctx, input));
-  }
-
-  @Mutation(() => PostMessagePayload, { description: "A message from the ticket's owner or a collaborator; reopens a closed ticket." })
-  @Access('endUser')
-  postMessage(@Arg('input', () => PostMessageInput) input: PostMessageInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.postMessage(ctx, input));
-  }
-
-  @Mutation(() => AddNotePayload, { description: 'An internal note, visible to agents only.' })
-  @Access('agent')
-  addNote(@Arg('input', () => AddNoteInput) input: AddNoteInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.addNote(ctx, input));
-  }
-
-  @Mutation(() => EditThreadEntryPayload, { description: 'Edits a thread entry, keeping its previous body (`thread.edit`).' })
-  @Access('agent')
-  editThreadEntry(@Arg('input', () => EditThreadEntryInput) input: EditThreadEntryInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.editThreadEntry(ctx, input));
   }
 
   @Mutation(() => AssignTicketPayload)
