@@ -17,12 +17,16 @@ import { SlaPlanType } from '../sla/sla.type';
 import type { SlaPlan } from '../sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
 import { ThreadEntryConnection } from '../threads/thread.type';
+import * as assignment from './assignment.service';
 import { Collaborator, CollaboratorRole } from './collaborator.entity';
+import * as collaborators from './collaborator.service';
 import { HelpTopic } from './help-topic.entity';
 import * as intake from './intake.service';
 import type { Priority } from './priority.entity';
 import { PriorityType, TicketStatusType } from './reference.type';
 import { Ticket } from './ticket.entity';
+import * as locks from './lock.service';
+import * as status from './status.service';
 import {
   AddCollaboratorsInput,
   AssignTicketInput,
@@ -37,7 +41,7 @@ import {
   UpdateTicketInput,
 } from './ticket.inputs';
 import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
-import { abilitiesNow, principalOf, type TicketAbilities } from './ticket.policy';
+import { heldLock, lockOf, principalOf, ticketHere, viewerCan, type TicketAbilities } from './ticket.policy';
 import { isOverdue } from './ticket-predicate';
 import { searchPredicate, ticketById, ticketByNumber, ticketPage } from './ticket.query';
 import * as tickets from './ticket.service';
@@ -65,9 +69,7 @@ Field(() => TicketType, { nullable: true })(LockTicketPayload.prototype, 'ticket
 type Result = Promise<object>;
 
 /** The viewer's lock view: `{ agent, expiresAt }` while held. */
-function lockOf(t: Ticket): { agentId: number; expiresAt: Date } | null {
-  return t.lockAgent && t.lockExpiresAt && t.lockExpiresAt > new Date() ? { agentId: t.lockAgent.id, expiresAt: t.lockExpiresAt } : null;
-}
+const lockNow = (t: Ticket) => heldLock(lockOf(t), new Date());
 
 const agentsOnly = (ctx: Context) => {
   if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read this field');
@@ -125,31 +127,31 @@ export class TicketRootResolver {
   @Mutation(() => AssignTicketPayload)
   @Access('agent')
   assignTicket(@Arg('input', () => AssignTicketInput) input: AssignTicketInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.assignTicket(ctx, input) }));
+    return payload(async () => ({ ticket: await assignment.assignTicket(ctx, input) }));
   }
 
   @Mutation(() => AssignTicketPayload, { description: 'Assigns the ticket to yourself; CONFLICT when another agent has it.' })
   @Access('agent')
   claimTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.claimTicket(ctx, input.ticketId) }));
+    return payload(async () => ({ ticket: await assignment.claimTicket(ctx, input.ticketId) }));
   }
 
   @Mutation(() => AssignTicketPayload, { description: 'Removes the agent and team assignment.' })
   @Access('agent')
   releaseTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.releaseTicket(ctx, input.ticketId) }));
+    return payload(async () => ({ ticket: await assignment.releaseTicket(ctx, input.ticketId) }));
   }
 
   @Mutation(() => TransferTicketPayload)
   @Access('agent')
   transferTicket(@Arg('input', () => TransferTicketInput) input: TransferTicketInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.transferTicket(ctx, input) }));
+    return payload(async () => ({ ticket: await assignment.transferTicket(ctx, input) }));
   }
 
   @Mutation(() => SetTicketStatusPayload, { description: 'Moves tickets to a status, all or nothing.' })
   @Access('agent')
   setTicketStatus(@Arg('input', () => SetTicketStatusInput) input: SetTicketStatusInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ tickets: await tickets.setTicketStatus(ctx, input) }));
+    return payload(async () => ({ tickets: await status.setTicketStatus(ctx, input) }));
   }
 
   @Mutation(() => UpdateTicketPayload)
@@ -167,28 +169,28 @@ export class TicketRootResolver {
   @Mutation(() => CollaboratorsPayload)
   @Access('agent')
   addCollaborators(@Arg('input', () => AddCollaboratorsInput) input: AddCollaboratorsInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.addCollaborators(ctx, input) }));
+    return payload(async () => ({ ticket: await collaborators.addCollaborators(ctx, input) }));
   }
 
   @Mutation(() => CollaboratorsPayload, { description: 'Deactivates a collaborator; their past entries stay.' })
   @Access('agent')
   removeCollaborator(@Arg('input', () => RemoveCollaboratorInput) input: RemoveCollaboratorInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.removeCollaborator(ctx, input.collaboratorId) }));
+    return payload(async () => ({ ticket: await collaborators.removeCollaborator(ctx, input.collaboratorId) }));
   }
 
   @Mutation(() => LockTicketPayload, { description: 'Takes (or renews) the lock; LOCKED when another agent holds it.' })
   @Access('agent')
   lockTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
     return payload(async () => {
-      const ticket = await tickets.lockTicket(ctx, input.ticketId);
-      return { ticket, lock: lockOf(ticket) };
+      const ticket = await locks.lockTicket(ctx, input.ticketId);
+      return { ticket, lock: lockNow(ticket) };
     });
   }
 
   @Mutation(() => LockTicketPayload, { description: 'Releases your lock (admins may release anyone’s).' })
   @Access('agent')
   unlockTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.unlockTicket(ctx, input.ticketId), lock: null }));
+    return payload(async () => ({ ticket: await locks.unlockTicket(ctx, input.ticketId), lock: null }));
   }
 }
 
@@ -269,13 +271,13 @@ export class TicketFieldsResolver {
   @FieldResolver(() => TicketLockType, { nullable: true, description: 'Who is working on it (agents only); null when unlocked.' })
   lock(@Root() t: Ticket, @Ctx() ctx: Context): { agentId: number; expiresAt: Date } | null {
     agentsOnly(ctx);
-    return lockOf(t);
+    return lockNow(t);
   }
 
   @FieldResolver(() => TicketPermissionsType)
   async viewerCan(@Root() t: Ticket, @Ctx() ctx: Context): Promise<TicketAbilities> {
     const [principal, snapshot] = await Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]);
-    return abilitiesNow(principal, snapshot, { agentId: t.lockAgent?.id ?? null, expiresAt: t.lockExpiresAt }, new Date());
+    return viewerCan(principal, ticketHere(t, snapshot, new Date()));
   }
 }
 
