@@ -12,8 +12,9 @@ import { ticketById } from '../tickets/ticket.query';
 import { TicketType } from '../tickets/ticket.type';
 import { payload, topLevelError } from '../../common/errors';
 import { AgentType } from '../directory/directory.type';
-import { ThreadEntry, ThreadEntryRevision, ThreadEntryType } from './thread-entry.entity';
+import { ThreadEntry, ThreadEntryRevision } from './thread-entry.entity';
 import { AddNoteInput, EditThreadEntryInput, PostMessageInput, ReplyToTicketInput } from './thread.inputs';
+import { seesEntryType } from './thread.policy';
 import * as threads from './thread.service';
 import { ThreadEntryObject, ThreadEntryRevisionObject } from './thread.type';
 
@@ -34,8 +35,7 @@ registerNode({
   load: async (ctx, key) => {
     const entry = await ctx.em.findOne(ThreadEntry, key);
     if (!entry || !(await ticketById(ctx, entry.ticket.id))) return null;
-    if (entry.type === ThreadEntryType.NOTE && ctx.viewer?.kind !== 'agent') return null;
-    return entry;
+    return seesEntryType(ctx.viewer, entry.type) ? entry : null;
   },
 });
 

@@ -16,9 +16,11 @@ import { TicketEventConnection } from '../events/ticket-event.type';
 import { SlaPlanType } from '../sla/sla.type';
 import type { SlaPlan } from '../sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
+import { seesEntryType } from '../threads/thread.policy';
 import { ThreadEntryConnection } from '../threads/thread.type';
 import * as assignment from './assignment.service';
-import { Collaborator, CollaboratorRole } from './collaborator.entity';
+import { Collaborator } from './collaborator.entity';
+import { listsCollaborator, seesCollaborator } from './collaborator.policy';
 import * as collaborators from './collaborator.service';
 import { HelpTopic } from './help-topic.entity';
 import * as intake from './intake.service';
@@ -87,9 +89,7 @@ registerNode({
   load: async (ctx, key) => {
     const c = await ctx.em.findOne(Collaborator, key);
     if (!c || !(await ticketById(ctx, c.ticket.id))) return null;
-    const v = ctx.viewer;
-    if (v?.kind === 'endUser' && c.role === CollaboratorRole.BCC && c.user.id !== v.user.id) return null;
-    return c;
+    return seesCollaborator(ctx.viewer, c) ? c : null;
   },
 });
 
@@ -243,11 +243,7 @@ export class TicketFieldsResolver {
 
   @FieldResolver(() => [CollaboratorType], { description: 'End users see active CC collaborators and themselves, never others on BCC.' })
   async collaborators(@Root() t: Ticket, @Ctx() ctx: Context): Promise<Collaborator[]> {
-    const all = await collaboratorsLoader(ctx).load(t.id);
-    const v = ctx.viewer;
-    if (v?.kind === 'agent') return all;
-    const me = v?.kind === 'endUser' ? v.user.id : -1;
-    return all.filter((c) => c.user.id === me || (c.isActive && c.role === CollaboratorRole.CC));
+    return (await collaboratorsLoader(ctx).load(t.id)).filter((c) => listsCollaborator(ctx.viewer, c));
   }
 
   @FieldResolver(() => ThreadEntryConnection, { description: 'Oldest first. End users never see notes.' })
@@ -257,8 +253,7 @@ export class TicketFieldsResolver {
     @Arg('types', () => [ThreadEntryType], { nullable: true }) types: ThreadEntryType[] | null,
     @Ctx() ctx: Context,
   ): Promise<ConnectionShape<ThreadEntry>> {
-    let allowed = types ?? Object.values(ThreadEntryType);
-    if (ctx.viewer?.kind !== 'agent') allowed = allowed.filter((x) => x !== ThreadEntryType.NOTE);
+    const allowed = (types ?? Object.values(ThreadEntryType)).filter((type) => seesEntryType(ctx.viewer, type));
     return keysetPage(ctx.em, ThreadEntry, { ticket: t.id, type: { $in: allowed } }, args);
   }
 
