@@ -1,6 +1,6 @@
 import type { Context, Viewer } from '../../common/context';
 import { CannedResponse } from '../canned/canned-response.entity';
-import { cannedFacts, canReadCanned } from '../canned/canned.policy';
+import { cannedFacts, decideCanned } from '../canned/canned.policy';
 import { ThreadEntry } from '../threads/thread-entry.entity';
 import { seesEntryType } from '../threads/thread.policy';
 import { principalOf } from '../tickets/ticket.policy';
@@ -26,7 +26,7 @@ export async function visibleAttachment(ctx: Context, key: number): Promise<Atta
   if (attachment.cannedResponse) {
     const canned = await ctx.em.findOne(CannedResponse, attachment.cannedResponse.id);
     const p = await principalOf(ctx);
-    return canned && canReadCanned(p, cannedFacts(canned)) ? attachment : null;
+    return canned && !decideCanned(p, 'read', cannedFacts(canned)) ? attachment : null;
   }
   if (!attachment.entry) return isUploader(viewer, attachment) ? attachment : null;
   const entry = await ctx.em.findOne(ThreadEntry, attachment.entry.id);
