@@ -4,7 +4,7 @@ import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { decodeIdOf, toGlobalId } from '../../common/global-id';
 import { cleanEmail, cleanName } from '../../common/validate';
-import { findOrCreateEndUser } from '../directory/directory.service';
+import { findOrCreateEndUser } from '../directory/end-user.service';
 import { EndUser } from '../directory/end-user.entity';
 import { actorOf, recordEvent, type EventActor } from '../events/events.service';
 import { TicketEventKind } from '../events/ticket-event.entity';

@@ -11,7 +11,7 @@ import { newSecret, PREFIX, secretHash } from '../auth/secrets';
 import type { CannedResponse } from '../canned/canned-response.entity';
 import { cannedAttachments, renderForTicket, usableCanned } from '../canned/canned.use';
 import { Department } from '../directory/department.entity';
-import { findOrCreateEndUser } from '../directory/directory.service';
+import { findOrCreateEndUser } from '../directory/end-user.service';
 import { EndUser } from '../directory/end-user.entity';
 import { actorOf, recordEvent } from '../events/events.service';
 import { trackBefore } from '../events/outbox';
