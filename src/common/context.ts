@@ -50,7 +50,7 @@ export type BeforeCommit = (em: EntityManager) => Promise<boolean>;
 /**
  * Process-wide singletons the operations share, built in src/server/app.ts. The two
  * common/ itself calls are declared here; each module adds the one it provides, next to
- * its class: `loginLimits` (auth/login-limiter.ts), `live` (events/live.ts), `urlSigner`
+ * its class: `loginLimits` (auth/login-limiter.ts), `live` (events/live-hub.ts), `urlSigner`
  * (attachments/signed-url.ts), `regex` (filters/regex-pool.ts).
  */
 export interface Services {
