@@ -22,14 +22,9 @@ import { bootstrap, DEFAULT_ROLES } from '../src/db/bootstrap';
 import { migrate, openDatabase, type Database } from '../src/db/orm';
 import { Agent } from '../src/modules/directory/agent.entity';
 import { Department } from '../src/modules/directory/department.entity';
-import {
-  createAgent,
-  createDepartment,
-  createEndUser,
-  createOrganization,
-  createTeam,
-  updateTeam,
-} from '../src/modules/directory/directory.service';
+import { createAgent } from '../src/modules/directory/agent.service';
+import { createDepartment, createTeam, updateTeam } from '../src/modules/directory/directory.service';
+import { createEndUser, createOrganization } from '../src/modules/directory/end-user.service';
 import { EndUser } from '../src/modules/directory/end-user.entity';
 import { Organization } from '../src/modules/directory/organization.entity';
 import { Role } from '../src/modules/directory/role.entity';

@@ -41,12 +41,24 @@ export interface EndUserViewer {
 export type Viewer = AgentViewer | EndUserViewer;
 
 /**
+ * Work a module does at the end of every command transaction, inside it (the events
+ * module seals the outbox there). Returns whether it wrote anything that listeners
+ * should hear about after the commit.
+ */
+export type BeforeCommit = (em: EntityManager) => Promise<boolean>;
+
+/**
  * Process-wide singletons the operations share, built in src/server/app.ts. The two
  * common/ itself calls are declared here; each module adds the one it provides, next to
- * its class: `loginLimits` (auth/login-limiter.ts), `live` (events/live.ts), `urlSigner`
+ * its class: `loginLimits` (auth/login-limiter.ts), `live` (events/live-hub.ts), `urlSigner`
  * (attachments/signed-url.ts), `regex` (filters/regex-pool.ts).
  */
 export interface Services {
+  /**
+   * The work every command transaction ends with, in order (the event outbox's seal, then
+   * the email outbox), assembled in src/server/app.ts: see `BeforeCommit`.
+   */
+  beforeCommit: readonly BeforeCommit[];
   /** The event dispatcher: told after a commit that wrote events (absent in scripts). */
   events?: { committed(): void };
   /** Open WebSockets' access guard: told after a commit that may change a token or someone's access (absent in scripts). */

@@ -65,6 +65,19 @@ export const badInput = (message: string, field?: string | string[]): never =>
 
 export const forbidden = (message = 'You are not allowed to do this'): never => fail(ErrorCode.FORBIDDEN, message);
 
+/**
+ * A policy's "no" (the modules' `*.policy.ts`): the code and message a command
+ * answers with, and the input field at fault when one is (a stale `expectedVersion`).
+ */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+}
+
+/** Throws a policy's refusal as the command's answer; `field` places it where the command names the object. */
+export const refuse = (refusal: Refusal, field: string | string[] | undefined = refusal.field): never => fail(refusal.code, refusal.message, field);
+
 /** Collects several input problems, then throws them together. */
 export class Problems {
   private readonly list: UserError[] = [];

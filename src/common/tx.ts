@@ -1,18 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from './context';
 
-type BeforeCommit = (em: EntityManager) => Promise<boolean>;
-const beforeCommit: BeforeCommit[] = [];
-
-/**
- * Work a module must do at the end of every command transaction (the events
- * module seals the outbox there). Returns whether it wrote anything that
- * listeners should hear about after the commit.
- */
-export function registerBeforeCommit(hook: BeforeCommit): void {
-  beforeCommit.push(hook);
-}
-
 /**
  * Runs a command in one transaction on a clear fork of the operation's
  * EntityManager: a refused command leaves no half-changed entity behind for a
@@ -22,6 +10,8 @@ export function registerBeforeCommit(hook: BeforeCommit): void {
  * The fork outlives the transaction: the payload's entities belong to it and
  * their field resolvers load relations through it, so its finished
  * transaction context is dropped and later loads use the pool.
+ *
+ * Before it commits, the transaction runs the services' `beforeCommit` work in order.
  */
 export async function inTransaction<T>(ctx: Pick<Context, 'em' | 'services'>, work: (em: EntityManager) => Promise<T>): Promise<T> {
   let fork: EntityManager | null = null;
@@ -31,7 +21,7 @@ export async function inTransaction<T>(ctx: Pick<Context, 'em' | 'services'>, wo
       async (em) => {
         fork = em;
         const value = await work(em);
-        for (const hook of beforeCommit) if (await hook(em)) published = true;
+        for (const hook of ctx.services.beforeCommit) if (await hook(em)) published = true;
         return value;
       },
       { clear: true },

@@ -10,8 +10,10 @@ import { UrlSigner } from '../modules/attachments/signed-url';
 import { UploadSweeper } from '../modules/attachments/upload-sweeper';
 import { LoginLimiter } from '../modules/auth/login-limiter';
 import { startEmail } from '../modules/email/email.server';
+import { writeEmails } from '../modules/email/outbound.service';
 import { EventDispatcher } from '../modules/events/dispatcher';
-import { LiveHub } from '../modules/events/live';
+import { LiveHub } from '../modules/events/live-hub';
+import { sealTicketEvents } from '../modules/tickets/ticket.snapshot';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
 import { QueueCountCompactor } from '../modules/queues/queue-counters';
 import { RegexPool } from '../modules/filters/regex-pool';
@@ -41,6 +43,9 @@ export interface RunningServer {
  */
 export function createServices(config: Config): Services {
   return {
+    // Every command transaction ends with these, in this order: the events are sealed with the
+    // tickets' new facts, then the emails they cause are written from the sealed events.
+    beforeCommit: [sealTicketEvents, writeEmails],
     loginLimits: new LoginLimiter({
       windowMs: config.loginWindowMs,
       email: { maxFailures: config.loginMaxFailures, freeFailures: 3 },

@@ -23,7 +23,7 @@ import { TicketFilterFieldsResolver, TicketFilterRejectionFieldsResolver, Ticket
 import { QueueFieldsResolver, QueueRootResolver, TicketQueuesResolver } from '../modules/queues/queue.resolver';
 import { ScheduleFieldsResolver, SlaPlanFieldsResolver, SlaResolver } from '../modules/sla/sla.resolver';
 import { HelpTopicAdminResolver, HelpTopicResolver } from '../modules/tickets/help-topic.resolver';
-import { ThreadEntryResolver } from '../modules/threads/thread.resolver';
+import { ThreadEntryResolver, ThreadRootResolver } from '../modules/threads/thread.resolver';
 import {
   CollaboratorResolver,
   TicketFieldsResolver,
@@ -51,6 +51,7 @@ const resolvers: NonEmptyArray<Function> = [
   ScheduleFieldsResolver,
   ReferenceResolver,
   TicketRootResolver,
+  ThreadRootResolver,
   TicketFieldsResolver,
   TicketLockResolver,
   CollaboratorResolver,

@@ -24,7 +24,7 @@ import { HelpTopic } from '../../src/modules/tickets/help-topic.entity';
 import { Ticket } from '../../src/modules/tickets/ticket.entity';
 import { loadPrincipal, visibility, type Principal } from '../../src/modules/tickets/ticket.policy';
 import { evaluate, toSql, type DateField, type IdField, type TicketPredicate, type TicketSnapshot } from '../../src/modules/tickets/ticket-predicate';
-import { snapshotOf } from '../../src/modules/tickets/ticket.service';
+import { snapshotOf } from '../../src/modules/tickets/ticket.snapshot';
 import { TicketSource } from '../../src/modules/tickets/ticket-source';
 import { TicketState } from '../../src/modules/tickets/ticket-state';
 import { OrderDirection, TicketOrderField } from '../../src/modules/tickets/ticket.type';

@@ -1,7 +1,8 @@
 import type { Context, Viewer } from '../../common/context';
 import { CannedResponse } from '../canned/canned-response.entity';
-import { cannedFacts, canReadCanned } from '../canned/canned.policy';
-import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
+import { cannedFacts, decideCanned } from '../canned/canned.policy';
+import { ThreadEntry } from '../threads/thread-entry.entity';
+import { seesEntryType } from '../threads/thread.policy';
 import { principalOf } from '../tickets/ticket.policy';
 import { ticketById } from '../tickets/ticket.query';
 import { Attachment } from './attachment.entity';
@@ -25,11 +26,11 @@ export async function visibleAttachment(ctx: Context, key: number): Promise<Atta
   if (attachment.cannedResponse) {
     const canned = await ctx.em.findOne(CannedResponse, attachment.cannedResponse.id);
     const p = await principalOf(ctx);
-    return canned && canReadCanned(p, cannedFacts(canned)) ? attachment : null;
+    return canned && !decideCanned(p, 'read', cannedFacts(canned)) ? attachment : null;
   }
   if (!attachment.entry) return isUploader(viewer, attachment) ? attachment : null;
   const entry = await ctx.em.findOne(ThreadEntry, attachment.entry.id);
   if (!entry) return null;
-  if (entry.type === ThreadEntryType.NOTE && viewer.kind !== 'agent') return null;
+  if (!seesEntryType(viewer, entry.type)) return null;
   return (await ticketById(ctx, entry.ticket.id)) ? attachment : null;
 }

@@ -1,8 +1,7 @@
+import { ErrorCode, type Refusal } from '../../common/errors';
 import type { Permission } from '../directory/permissions';
 import type { CannedResponse } from './canned-response.entity';
-import type { Principal } from '../tickets/ticket.policy';
-
-type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
+import type { AgentPrincipal, Principal } from '../tickets/ticket.policy';
 
 /** What the rules need to know about a canned response. */
 export interface CannedFacts {
@@ -25,35 +24,31 @@ function roleIn(p: AgentPrincipal, departmentId: number): readonly Permission[] 
   return p.extra.get(departmentId) ?? [];
 }
 
-/**
- * Who may create, change or delete a canned response of a department
- * (SPEC §1 `canned.manage`, granted per department): admins, and agents whose
- * role in that department has `canned.manage`. All-departments responses
- * (department null) reach every department, so only admins manage them.
- */
-export function canManageCanned(p: Principal, departmentId: number | null): boolean {
-  if (p.kind !== 'agent') return false;
-  if (p.isAdmin) return true;
-  return departmentId !== null && roleIn(p, departmentId).includes('canned.manage');
-}
+export type CannedAction = 'read' | 'manage';
+
+export const CANNED_AGENTS_ONLY: Refusal = { code: ErrorCode.FORBIDDEN, message: 'Canned responses are for agents' };
 
 /**
- * Who may read a canned response: any agent while it is enabled (they are
- * staff templates, used on any ticket of their department that an agent
- * works — as in osTicket), and those who manage it even when disabled.
- * End users never.
+ * Whether the principal may read or manage (create, change, delete) a canned
+ * response; null when it may, else the refusal. End users never.
+ *
+ * - manage (SPEC §1 `canned.manage`, granted per department): admins, and
+ *   agents whose role in that department has `canned.manage`. All-departments
+ *   responses (department null) reach every department, so only admins manage them.
+ * - read: any agent while it is enabled (they are staff templates, used on any
+ *   ticket of their department that an agent works — as in osTicket), and
+ *   those who manage it even when disabled; NOT_FOUND otherwise (existence is not leaked).
  */
-export function canReadCanned(p: Principal, c: CannedFacts): boolean {
-  if (p.kind !== 'agent') return false;
-  return c.isEnabled || canManageCanned(p, c.departmentId);
+export function decideCanned(p: Principal, action: CannedAction, c: CannedFacts): Refusal | null {
+  if (p.kind !== 'agent') return CANNED_AGENTS_ONLY;
+  const manages = p.isAdmin || (c.departmentId !== null && roleIn(p, c.departmentId).includes('canned.manage'));
+  if (action === 'read') return c.isEnabled || manages ? null : { code: ErrorCode.NOT_FOUND, message: 'Canned response not found' };
+  if (manages) return null;
+  const message = c.departmentId === null ? 'Only administrators manage canned responses for all departments' : 'Your role may not manage canned responses in this department';
+  return { code: ErrorCode.FORBIDDEN, message };
 }
 
 /** Whether a canned response may be used on a ticket of this department: enabled, and all-departments or the ticket's own. */
 export function usableOnTicket(c: CannedFacts, ticketDepartmentId: number): boolean {
   return c.isEnabled && (c.departmentId === null || c.departmentId === ticketDepartmentId);
-}
-
-/** The departments an agent works in (primary and extra), for the default listing. */
-export function departmentsOf(p: AgentPrincipal): number[] {
-  return [p.primaryDepartmentId, ...p.extra.keys()];
 }

@@ -13,7 +13,7 @@ import { DepartmentType } from '../directory/directory.type';
 import { principalOf } from '../tickets/ticket.policy';
 import { CannedResponse } from './canned-response.entity';
 import { CreateCannedResponseInput, UpdateCannedResponseInput } from './canned.inputs';
-import { cannedFacts, canManageCanned, canReadCanned } from './canned.policy';
+import { cannedFacts, decideCanned } from './canned.policy';
 import * as canned from './canned.service';
 import { CannedResponseType, RenderedCannedResponseType } from './canned.type';
 import { renderCannedResponse, type RenderedCanned } from './canned.use';
@@ -23,7 +23,7 @@ registerNode({
   entity: CannedResponse,
   load: async (ctx, key) => {
     const found = await ctx.em.findOne(CannedResponse, key);
-    return found && canReadCanned(await principalOf(ctx), cannedFacts(found)) ? found : null;
+    return found && !decideCanned(await principalOf(ctx), 'read', cannedFacts(found)) ? found : null;
   },
 });
 
@@ -101,6 +101,6 @@ export class CannedResponseFieldsResolver {
 
   @FieldResolver(() => Boolean, { description: 'Whether you may change or delete it.' })
   async viewerCanManage(@Root() c: CannedResponse, @Ctx() ctx: Context): Promise<boolean> {
-    return canManageCanned(await principalOf(ctx), c.department?.id ?? null);
+    return !decideCanned(await principalOf(ctx), 'manage', cannedFacts(c));
   }
 }

@@ -1,7 +1,7 @@
 import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
-import { ErrorCode, fail, Problems } from '../../common/errors';
+import { ErrorCode, notFound, Problems, refuse } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
 import { lookup } from '../../common/lookup';
 import { inTransaction } from '../../common/tx';
@@ -9,9 +9,9 @@ import { cleanName } from '../../common/validate';
 import { Attachment } from '../attachments/attachment.entity';
 import { Department } from '../directory/department.entity';
 import { checkBody, cleanBody, MAX_ATTACHMENTS_PER_ENTRY } from '../threads/thread.service';
-import { principalOf, type Principal } from '../tickets/ticket.policy';
+import { departmentsOf, principalOf, type AgentPrincipal } from '../tickets/ticket.policy';
 import { CannedResponse } from './canned-response.entity';
-import { cannedFacts, canManageCanned, canReadCanned, departmentsOf } from './canned.policy';
+import { CANNED_AGENTS_ONLY, cannedFacts, decideCanned, type CannedAction, type CannedFacts } from './canned.policy';
 
 // Canned response management (SPEC §5, `canned.manage`): one transaction per
 // command; every input problem reported at once; nothing written on any.
@@ -19,8 +19,6 @@ import { cannedFacts, canManageCanned, canReadCanned, departmentsOf } from './ca
 export const MAX_TITLE_LENGTH = 200;
 /** A canned response's attachments all go onto one reply, so the same limit applies. */
 export const MAX_CANNED_ATTACHMENTS = MAX_ATTACHMENTS_PER_ENTRY;
-
-type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
 
 export interface CannedFields {
   title?: string | null;
@@ -34,16 +32,13 @@ export interface CannedFields {
 
 async function agentPrincipal(ctx: Context): Promise<AgentPrincipal> {
   const p = await principalOf(ctx);
-  if (p.kind !== 'agent') return fail(ErrorCode.FORBIDDEN, 'Canned responses are for agents');
-  return p;
+  return p.kind === 'agent' ? p : refuse(CANNED_AGENTS_ONLY);
 }
 
-function requireManage(p: AgentPrincipal, departmentId: number | null): void {
-  if (canManageCanned(p, departmentId)) return;
-  fail(
-    ErrorCode.FORBIDDEN,
-    departmentId === null ? 'Only administrators manage canned responses for all departments' : 'Your role may not manage canned responses in this department',
-  );
+/** Throws the policy's refusal when the viewer may not `action` a canned response with these facts, on `field` when given. */
+function authorize(p: AgentPrincipal, action: CannedAction, facts: CannedFacts, field?: string): void {
+  const refusal = decideCanned(p, action, facts);
+  if (refusal) refuse(refusal, field);
 }
 
 /** The department a command targets: null for all departments; NOT_FOUND (thrown) for a bad id. */
@@ -88,7 +83,7 @@ export async function createCannedResponse(ctx: Context, input: CannedFields & {
   const p = await agentPrincipal(ctx);
   return inTransaction(ctx, async (em) => {
     const dept = await targetDepartment(em, input.departmentId ?? null);
-    requireManage(p, dept?.id ?? null);
+    authorize(p, 'manage', { departmentId: dept?.id ?? null, isEnabled: input.isEnabled ?? true });
     const problems = new Problems();
     const { title } = checkFields(problems, input);
     const attachments = await attachmentsFor(em, problems, input.attachmentIds ?? [], p.agentId, null);
@@ -113,8 +108,9 @@ export async function createCannedResponse(ctx: Context, input: CannedFields & {
 async function managed(em: EntityManager, p: AgentPrincipal, id: string, field: string): Promise<CannedResponse> {
   const key = decodeIdOf('CannedResponse', id);
   const canned = key === null ? null : await em.findOne(CannedResponse, key, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  if (!canned || !canReadCanned(p, cannedFacts(canned))) return fail(ErrorCode.NOT_FOUND, 'Canned response not found', field);
-  requireManage(p, canned.department?.id ?? null);
+  if (!canned) return notFound('Canned response', field);
+  authorize(p, 'read', cannedFacts(canned), field);
+  authorize(p, 'manage', cannedFacts(canned));
   return canned;
 }
 
@@ -124,7 +120,7 @@ export async function updateCannedResponse(ctx: Context, input: CannedFields & {
     const canned = await managed(em, p, input.cannedResponseId, 'cannedResponseId');
     if (input.departmentId !== undefined) {
       const dept = await targetDepartment(em, input.departmentId);
-      requireManage(p, dept?.id ?? null);
+      authorize(p, 'manage', { departmentId: dept?.id ?? null, isEnabled: canned.isEnabled });
       canned.department = dept ? ref(dept) : null;
     }
     const problems = new Problems();
@@ -176,5 +172,5 @@ export async function listCannedResponses(ctx: Context, departmentId: string | n
   }
   const where = scope === null ? {} : scope.length === 0 ? { department: null } : { $or: [{ department: null }, { department: { $in: scope } }] };
   const rows = await ctx.em.find(CannedResponse, where, { orderBy: { title: 'asc', id: 'asc' } });
-  return rows.filter((c) => c.isEnabled || (includeDisabled && canManageCanned(p, c.department?.id ?? null)));
+  return rows.filter((c) => c.isEnabled || (includeDisabled && !decideCanned(p, 'manage', cannedFacts(c))));
 }

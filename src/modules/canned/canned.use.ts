@@ -7,7 +7,7 @@ import { Attachment } from '../attachments/attachment.entity';
 import type { Ticket } from '../tickets/ticket.entity';
 import { ticketById } from '../tickets/ticket.query';
 import { CannedResponse } from './canned-response.entity';
-import { cannedFacts, usableOnTicket } from './canned.policy';
+import { CANNED_AGENTS_ONLY, cannedFacts, usableOnTicket } from './canned.policy';
 import { formatDueDate, renderTemplate, unknownVariablesProblem, type CannedValues, type RenderedTemplate } from './canned.template';
 
 // Using a canned response on a ticket: rendering it (the query) and attaching
@@ -71,7 +71,7 @@ export interface RenderedCanned {
  */
 export async function renderCannedResponse(ctx: Context, cannedResponseId: string, ticketId: string): Promise<RenderedCanned> {
   const viewer = ctx.viewer;
-  if (viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Canned responses are for agents');
+  if (viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', CANNED_AGENTS_ONLY.message);
   const ticketKey = decodeIdOf('Ticket', ticketId);
   const ticket = ticketKey === null ? null : await ticketById(ctx, ticketKey);
   if (!ticket) throw topLevelError('NOT_FOUND', 'Ticket not found');

@@ -11,7 +11,9 @@ import type { SlaPlan } from '../sla/sla-plan.entity';
 import { Agent } from './agent.entity';
 import { Department } from './department.entity';
 import type { DepartmentAccess } from './department-access.entity';
+import * as agents from './agent.service';
 import * as directory from './directory.service';
+import * as people from './end-user.service';
 import {
   CreateAgentInput,
   CreateDepartmentInput,
@@ -163,55 +165,55 @@ export class DirectoryResolver {
   @Mutation(() => CreateAgentPayload)
   @Access('admin')
   createAgent(@Arg('input', () => CreateAgentInput) input: CreateAgentInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ agent: await directory.createAgent(ctx, input) }));
+    return payload(async () => ({ agent: await agents.createAgent(ctx, input) }));
   }
 
   @Mutation(() => UpdateAgentPayload)
   @Access('admin')
   updateAgent(@Arg('input', () => UpdateAgentInput) input: UpdateAgentInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ agent: await directory.updateAgent(ctx, input) }));
+    return payload(async () => ({ agent: await agents.updateAgent(ctx, input) }));
   }
 
   @Mutation(() => DeletePayload)
   @Access('admin')
   deleteAgent(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
-    return deleted(directory.deleteAgent(ctx, input.id));
+    return deleted(agents.deleteAgent(ctx, input.id));
   }
 
   @Mutation(() => CreateOrganizationPayload)
   @Access('admin')
   createOrganization(@Arg('input', () => CreateOrganizationInput) input: CreateOrganizationInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ organization: await directory.createOrganization(ctx, input) }));
+    return payload(async () => ({ organization: await people.createOrganization(ctx, input) }));
   }
 
   @Mutation(() => UpdateOrganizationPayload)
   @Access('admin')
   updateOrganization(@Arg('input', () => UpdateOrganizationInput) input: UpdateOrganizationInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ organization: await directory.updateOrganization(ctx, input) }));
+    return payload(async () => ({ organization: await people.updateOrganization(ctx, input) }));
   }
 
   @Mutation(() => DeletePayload)
   @Access('admin')
   deleteOrganization(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
-    return deleted(directory.deleteOrganization(ctx, input.id));
+    return deleted(people.deleteOrganization(ctx, input.id));
   }
 
   @Mutation(() => CreateEndUserPayload)
   @Access('admin')
   createEndUser(@Arg('input', () => CreateEndUserInput) input: CreateEndUserInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ endUser: await directory.createEndUser(ctx, input) }));
+    return payload(async () => ({ endUser: await people.createEndUser(ctx, input) }));
   }
 
   @Mutation(() => UpdateEndUserPayload)
   @Access('admin')
   updateEndUser(@Arg('input', () => UpdateEndUserInput) input: UpdateEndUserInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ endUser: await directory.updateEndUser(ctx, input) }));
+    return payload(async () => ({ endUser: await people.updateEndUser(ctx, input) }));
   }
 
   @Mutation(() => DeletePayload)
   @Access('admin')
   deleteEndUser(@Arg('input', () => DeleteInput) input: DeleteInput, @Ctx() ctx: Context): Result {
-    return deleted(directory.deleteEndUser(ctx, input.id));
+    return deleted(people.deleteEndUser(ctx, input.id));
   }
 }
 

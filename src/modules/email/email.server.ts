@@ -4,7 +4,6 @@ import type { Services } from '../../common/context';
 import type { Logger } from '../../common/logger';
 import { ImapFetcher } from './imap-fetcher';
 import { InboundMail } from './inbound.service';
-import { registerBeforeCommit } from '../../common/tx';
 import { outboxSettingsFor } from './outbound.service';
 import { EmailSender } from './sender';
 import { SmtpReceiver } from './smtp-receiver';
@@ -19,12 +18,12 @@ export interface RunningEmail {
 }
 
 /**
- * The email module's parts that run with the server: the outbox hook on every
- * command transaction, and (with DESKQL_SMTP_URL) the sender, woken by each
+ * The email module's parts that run with the server: the outbox's settings
+ * (its before-commit work, `writeEmails`, is in the services), and (with DESKQL_SMTP_URL) the sender, woken by each
  * committed batch of events and by a backstop poll.
  */
 export async function startEmail(orm: MikroORM, config: Config, log: Logger, services: Services, events: { subscribe(listener: () => void): () => void }): Promise<RunningEmail> {
-  outboxSettingsFor(orm, { smtpConfigured: Boolean(config.smtpUrl), mailFrom: config.mailFrom, autoResponseMaxPerHour: config.autoResponseMaxPerHour }, registerBeforeCommit);
+  outboxSettingsFor(orm, { smtpConfigured: Boolean(config.smtpUrl), mailFrom: config.mailFrom, autoResponseMaxPerHour: config.autoResponseMaxPerHour });
   const sender = config.smtpUrl ? new EmailSender(orm, log, { smtpUrl: config.smtpUrl, pollMs: Math.max(config.eventPollMs, 1000), retryMs: config.smtpRetryMs }) : null;
   const unsubscribe = sender ? events.subscribe(() => sender.wake()) : () => undefined;
   sender?.start();

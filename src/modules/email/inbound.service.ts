@@ -10,7 +10,7 @@ import { EndUser } from '../directory/end-user.entity';
 import { MAX_ATTACHMENTS_PER_ENTRY } from '../threads/thread.service';
 import { Collaborator } from '../tickets/collaborator.entity';
 import { Ticket } from '../tickets/ticket.entity';
-import { TicketState } from '../tickets/ticket-state';
+import { isLive, TicketState } from '../tickets/ticket-state';
 import { EmailAddressState, InboundDoor, InboundEmail, InboundEmailStatus, OutboundEmail } from './email.entity';
 import { InboundReason } from './email.errors';
 import { headerMessageId, numberToken, parseInbound, replyBody, textToHtml, type ParsedInbound } from './inbound.parse';
@@ -118,7 +118,8 @@ export class InboundMail {
     try {
       const target = await this.replyTarget(mail, from.address);
       if (target) {
-        if (target.state === TicketState.ARCHIVED || target.state === TicketState.DELETED) {
+        // A message cannot reopen a ticket that is not live: the sender gets a notice instead.
+        if (!isLive(target.state)) {
           await inTransaction({ em: this.deps.orm.em.fork(), services: this.deps.services }, async (tx) => {
             const ticket = await tx.findOneOrFail(Ticket, target.id);
             await writeNotice(tx, ticket, from);

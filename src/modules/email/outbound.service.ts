@@ -39,23 +39,19 @@ export interface OutboxSettings {
 }
 
 const settingsOf = new WeakMap<object, OutboxSettings>();
-let registered = false;
 
-/** Called by the server as it starts: the hook is registered once per process, its settings per database. */
-export function outboxSettingsFor(orm: { config: object }, settings: OutboxSettings, register: (hook: (em: EntityManager) => Promise<boolean>) => void): void {
+/** Called by the server as it starts, per database: without settings `writeEmails` writes nothing (scripts). */
+export function outboxSettingsFor(orm: { config: object }, settings: OutboxSettings): void {
   settingsOf.set(orm.config, settings);
-  if (!registered) {
-    registered = true;
-    register(writeEmails);
-  }
 }
 
 const EMAIL_EVENTS = new Set([TicketEventKind.CREATED, TicketEventKind.RESPONSE, TicketEventKind.MESSAGE, TicketEventKind.ASSIGNED, TicketEventKind.OVERDUE]);
 
 /**
- * The before-commit hook: the emails the transaction's events cause, written
- * to the outbox in the same transaction (nothing is sent for a change that
- * rolls back; nothing committed is left unsent). Runs after the events are sealed.
+ * The before-commit work (registered in src/server/app.ts): the emails the
+ * transaction's events cause, written to the outbox in the same transaction
+ * (nothing is sent for a change that rolls back; nothing committed is left
+ * unsent). Runs after the events are sealed.
  */
 export async function writeEmails(em: EntityManager): Promise<boolean> {
   const settings = settingsOf.get(em.config);

@@ -5,7 +5,7 @@ import type { Logger } from '../../common/logger';
 import { inTransaction } from '../../common/tx';
 import { storeAttachment, type NewAttachment } from '../attachments/attachment.service';
 import type { Attachment } from '../attachments/attachment.entity';
-import { findOrCreateEndUser } from '../directory/directory.service';
+import { findOrCreateEndUser } from '../directory/end-user.service';
 import { EndUser } from '../directory/end-user.entity';
 import { postMessage } from '../threads/thread.service';
 import type { ThreadEntry } from '../threads/thread-entry.entity';

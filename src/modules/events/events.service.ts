@@ -1,5 +1,6 @@
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Context } from '../../common/context';
 import { Agent } from '../directory/agent.entity';
 import { EndUser } from '../directory/end-user.entity';
 import type { Ticket } from '../tickets/ticket.entity';
@@ -10,6 +11,13 @@ import { TicketEvent, type TicketEventKind } from './ticket-event.entity';
 export interface EventActor {
   agent?: Agent | null;
   user?: EndUser | null;
+}
+
+/** The operation's viewer as the actor its events name (none: the system). */
+export function actorOf(ctx: Pick<Context, 'viewer'>): EventActor {
+  const v = ctx.viewer;
+  if (!v) return {};
+  return v.kind === 'agent' ? { agent: v.agent } : { user: v.user };
 }
 
 /** Writes an event in the caller's transaction (flushed with it). */

@@ -4,7 +4,7 @@ import type { Logger } from '../../common/logger';
 import { inTransaction } from '../../common/tx';
 import { Ticket } from '../tickets/ticket.entity';
 import { toSql } from '../tickets/ticket-predicate';
-import { snapshotOf } from '../tickets/ticket.service';
+import { snapshotOf } from '../tickets/ticket.snapshot';
 import { recordEvent } from './events.service';
 import { trackBefore } from './outbox';
 import { TicketEventKind } from './ticket-event.entity';

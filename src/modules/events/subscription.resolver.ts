@@ -5,7 +5,9 @@ import type { QueueView } from '../queues/queue.service';
 import { QueueType, QueueUpdateType, TicketUpdateType } from '../queues/queue.type';
 import { Ticket } from '../tickets/ticket.entity';
 import { TicketType } from '../tickets/ticket.type';
-import { queueUpdates, ticketEvents, ticketUpdates, type EventEdgePayload, type QueueUpdatePayload, type TicketUpdatePayload } from './live';
+import { queueUpdates, type QueueUpdatePayload } from './queue-updates';
+import { ticketEvents, type EventEdgePayload } from './ticket-events';
+import { ticketUpdates, type TicketUpdatePayload } from './ticket-updates';
 import { TicketEvent } from './ticket-event.entity';
 import { TicketEventEdge, TicketEventType } from './ticket-event.type';
 

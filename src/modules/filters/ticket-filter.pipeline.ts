@@ -7,15 +7,15 @@ import { unknownVariables, unknownVariablesProblem } from '../canned/canned.temp
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { Team } from '../directory/team.entity';
-import { loadSlaPlan } from '../sla/due-date';
+import { inheritedSlaPlan, loadSlaPlan } from '../sla/due-date';
 import type { SlaPlan } from '../sla/sla-plan.entity';
-import { assignableIn, inheritedSlaPlan } from '../tickets/ticket.service';
+import { assignableIn } from '../tickets/assignment.service';
 import { HelpTopic } from '../tickets/help-topic.entity';
 import { Priority } from '../tickets/priority.entity';
 import type { TicketSource } from '../tickets/ticket-source';
-import { TicketState } from '../tickets/ticket-state';
+import { isLive } from '../tickets/ticket-state';
 import { TicketStatus } from '../tickets/ticket-status.entity';
-import { defaultOpenStatus } from '../tickets/ticket.service';
+import { defaultOpenStatus } from '../tickets/status.service';
 import { appliesTo, planRegexTests, runFilters, type FilterRun, type TicketFacts } from './filter-match';
 import { TicketFilter } from './ticket-filter.entity';
 
@@ -169,7 +169,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
     if (a.statusId !== undefined) {
       const s = await em.findOne(TicketStatus, a.statusId);
       if (!s) gone('statusId', 'The status');
-      else if (s.state !== TicketState.OPEN && s.state !== TicketState.CLOSED) entry.skipped.push({ action: 'statusId', reason: 'New tickets may only get an open or closed status' });
+      else if (!isLive(s.state)) entry.skipped.push({ action: 'statusId', reason: 'New tickets may only get an open or closed status' });
       else {
         change('statusId', status, s);
         status = s;

@@ -19,9 +19,11 @@ import { HelpTopic } from '../tickets/help-topic.entity';
 import { draftStart, ticketFacts } from '../tickets/intake.service';
 import { Priority } from '../tickets/priority.entity';
 import { TicketSource } from '../tickets/ticket-source';
-import { TicketState } from '../tickets/ticket-state';
+import { isLive } from '../tickets/ticket-state';
 import { TicketStatus } from '../tickets/ticket-status.entity';
-import { cleanPeople, cleanSubject } from '../tickets/ticket.service';
+import { cleanPeople } from '../tickets/collaborator.service';
+import { cleanSubject } from '../tickets/ticket.service';
+import { INACTIVE_AGENT } from '../tickets/assignment.service';
 import { filterRegex } from './regex-pool';
 import { type FilterActions, type FilterRule, MatchOperator, TicketFilter, TicketFilterField } from './ticket-filter.entity';
 import type { CreateTicketFilterInput, TestTicketFiltersInput, TicketFilterActionsInput, TicketFilterRuleInput, UpdateTicketFilterInput } from './ticket-filter.inputs';
@@ -101,7 +103,7 @@ async function cleanActions(em: EntityManager, problems: Problems, input: Ticket
   if (sla && !sla.isActive) problems.add(ErrorCode.BAD_USER_INPUT, 'The SLA plan is inactive', field('slaPlanId'));
   if (sla) actions.slaPlanId = sla.id;
   const status = await find(TicketStatus, 'TicketStatus', input.statusId, 'statusId');
-  if (status && status.state !== TicketState.OPEN && status.state !== TicketState.CLOSED) {
+  if (status && !isLive(status.state)) {
     problems.add(ErrorCode.BAD_USER_INPUT, 'A new ticket may only get an open or closed status', field('statusId'));
   }
   if (status) actions.statusId = status.id;
@@ -109,7 +111,7 @@ async function cleanActions(em: EntityManager, problems: Problems, input: Ticket
   if (topic && !topic.isActive) problems.add(ErrorCode.BAD_USER_INPUT, 'The help topic is inactive', field('helpTopicId'));
   if (topic) actions.helpTopicId = topic.id;
   const agent = await find(Agent, 'Agent', input.assignAgentId, 'assignAgentId');
-  if (agent && !agent.isActive) problems.add(ErrorCode.BAD_USER_INPUT, 'The agent is inactive and cannot be assigned', field('assignAgentId'));
+  if (agent && !agent.isActive) problems.add(ErrorCode.BAD_USER_INPUT, INACTIVE_AGENT, field('assignAgentId'));
   if (agent) actions.assignAgentId = agent.id;
   const team = await find(Team, 'Team', input.assignTeamId, 'assignTeamId');
   if (team) actions.assignTeamId = team.id;

@@ -8,7 +8,7 @@ import { inTransaction } from '../../common/tx';
 import { cleanName } from '../../common/validate';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
-import { principalOf, visibility, type Principal } from '../tickets/ticket.policy';
+import { departmentsOf, principalOf, visibility, type AgentPrincipal } from '../tickets/ticket.policy';
 import { P, type TicketPredicate } from '../tickets/ticket-predicate';
 import { OrderDirection, TicketOrderField } from '../tickets/ticket.type';
 import { criteriaPredicate, validateCriteria, type QueueCriterion } from './queue-criteria';
@@ -16,7 +16,6 @@ import { countPredicates } from './queue-counters';
 import { Queue } from './queue.entity';
 import { SYSTEM_QUEUE_BY_KEY, SYSTEM_QUEUES, type SystemQueue } from './system-queues';
 
-type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
 
 /** A system or custom queue as the API shows it; `id` is the system key or the custom queue's key. */
 export class QueueView {
@@ -46,10 +45,6 @@ export function customView(q: Queue): QueueView {
     field: q.sortField as TicketOrderField,
     direction: q.sortDirection as OrderDirection,
   });
-}
-
-function departmentsOf(p: AgentPrincipal): number[] {
-  return [p.primaryDepartmentId, ...p.extra.keys()];
 }
 
 /** Whether an agent sees a custom queue: their own, or shared with everyone or one of their departments. */

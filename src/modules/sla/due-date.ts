@@ -26,3 +26,25 @@ export function dueDate(input: { start: Date; plan: SlaPlan | null; override: Da
 export function loadSlaPlan(em: EntityManager, id: number): Promise<SlaPlan | null> {
   return em.findOne(SlaPlan, id, { populate: ['schedule'] });
 }
+
+/** The part of a ticket its due date is computed from (and written to). */
+export interface DueDateHolder {
+  slaPlan: { id: number } | null;
+  dueAtOverride: Date | null;
+  dueAt: Date | null;
+}
+
+/** Recomputes the due date from `start` (creation or reopen time) with the ticket's SLA plan; an agent-set date still wins. */
+export async function recomputeDue(em: EntityManager, ticket: DueDateHolder, start: Date): Promise<void> {
+  const plan = ticket.slaPlan ? await loadSlaPlan(em, ticket.slaPlan.id) : null;
+  ticket.dueAt = dueDate({ start, plan, override: ticket.dueAtOverride });
+}
+
+/** The SLA plan a ticket inherits in a department: the department's, else the desk's default (schedule loaded). */
+export async function inheritedSlaPlan(em: EntityManager, department: { slaPlan: { id: number } | null }): Promise<SlaPlan | null> {
+  if (department.slaPlan) {
+    const plan = await loadSlaPlan(em, department.slaPlan.id);
+    if (plan) return plan;
+  }
+  return em.findOne(SlaPlan, { isDefault: true }, { populate: ['schedule'] });
+}

@@ -1,16 +1,33 @@
 import DataLoader from 'dataloader';
-import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Access } from '../../common/access';
 import { memo, type Context } from '../../common/context';
 import { ActorInterface, globalIdOf, registerNode } from '../../common/node';
+import { payloadType } from '../../common/payloads';
 import { HTMLScalar } from '../../common/scalars';
 import { withSignedImages } from '../attachments/signed-url';
 import { Attachment } from '../attachments/attachment.entity';
 import { AttachmentType } from '../attachments/attachment.type';
 import { ticketById } from '../tickets/ticket.query';
-import { topLevelError } from '../../common/errors';
+import { TicketType } from '../tickets/ticket.type';
+import { payload, topLevelError } from '../../common/errors';
 import { AgentType } from '../directory/directory.type';
-import { ThreadEntry, ThreadEntryRevision, ThreadEntryType } from './thread-entry.entity';
+import { ThreadEntry, ThreadEntryRevision } from './thread-entry.entity';
+import { AddNoteInput, EditThreadEntryInput, PostMessageInput, ReplyToTicketInput } from './thread.inputs';
+import { seesEntryType } from './thread.policy';
+import * as threads from './thread.service';
 import { ThreadEntryObject, ThreadEntryRevisionObject } from './thread.type';
+
+const ReplyToTicketPayload = payloadType('ReplyToTicketPayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(ReplyToTicketPayload.prototype, 'entry');
+const PostMessagePayload = payloadType('PostMessagePayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(PostMessagePayload.prototype, 'entry');
+const AddNotePayload = payloadType('AddNotePayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(AddNotePayload.prototype, 'entry');
+const EditThreadEntryPayload = payloadType('EditThreadEntryPayload', 'ticket', TicketType);
+Field(() => ThreadEntryObject, { nullable: true })(EditThreadEntryPayload.prototype, 'entry');
+
+type Result = Promise<object>;
 
 registerNode({
   typeName: 'ThreadEntry',
@@ -18,8 +35,7 @@ registerNode({
   load: async (ctx, key) => {
     const entry = await ctx.em.findOne(ThreadEntry, key);
     if (!entry || !(await ticketById(ctx, entry.ticket.id))) return null;
-    if (entry.type === ThreadEntryType.NOTE && ctx.viewer?.kind !== 'agent') return null;
-    return entry;
+    return seesEntryType(ctx.viewer, entry.type) ? entry : null;
   },
 });
 
@@ -39,6 +55,34 @@ function attachmentsLoader(ctx: Context): DataLoader<number, Attachment[]> {
       return entryIds.map((id) => rows.filter((a) => a.entry?.id === id));
     }),
   );
+}
+
+/** The mutations that write a ticket's thread (threads/thread.service.ts). */
+@Resolver()
+export class ThreadRootResolver {
+  @Mutation(() => ReplyToTicketPayload, { description: "An agent's response to the owner and collaborators; may change the status in the same step." })
+  @Access('agent')
+  replyToTicket(@Arg('input', () => ReplyToTicketInput) input: ReplyToTicketInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.replyToTicket(ctx, input));
+  }
+
+  @Mutation(() => PostMessagePayload, { description: "A message from the ticket's owner or a collaborator; reopens a closed ticket." })
+  @Access('endUser')
+  postMessage(@Arg('input', () => PostMessageInput) input: PostMessageInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.postMessage(ctx, input));
+  }
+
+  @Mutation(() => AddNotePayload, { description: 'An internal note, visible to agents only.' })
+  @Access('agent')
+  addNote(@Arg('input', () => AddNoteInput) input: AddNoteInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.addNote(ctx, input));
+  }
+
+  @Mutation(() => EditThreadEntryPayload, { description: 'Edits a thread entry, keeping its previous body (`thread.edit`).' })
+  @Access('agent')
+  editThreadEntry(@Arg('input', () => EditThreadEntryInput) input: EditThreadEntryInput, @Ctx() ctx: Context): Result {
+    return payload(() => threads.editThreadEntry(ctx, input));
+  }
 }
 
 @Resolver(() => ThreadEntryObject)

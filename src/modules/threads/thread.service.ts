@@ -9,22 +9,13 @@ import { copyAttachments } from '../attachments/attachment.service';
 import { cannedForReply, replyBodyFrom } from '../canned/canned.use';
 import { Agent } from '../directory/agent.entity';
 import { EndUser } from '../directory/end-user.entity';
-import { recordEvent, type EventActor } from '../events/events.service';
+import { actorOf, recordEvent, type EventActor } from '../events/events.service';
 import { TicketEventKind } from '../events/ticket-event.entity';
+import { clearLock } from '../tickets/lock.service';
+import { applyStatus, defaultOpenStatus, statusFor } from '../tickets/status.service';
+import { onTicket, touch } from '../tickets/ticket.command';
 import type { Ticket } from '../tickets/ticket.entity';
-import { messageAllowed } from '../tickets/ticket.lifecycle';
-import {
-  actorOf,
-  applyStatus,
-  checkLock,
-  checkVersion,
-  defaultOpenStatus,
-  deny,
-  onTicket,
-  requireAgent,
-  statusFor,
-  touch,
-} from '../tickets/ticket.service';
+import { asAgent } from '../tickets/ticket.policy';
 import { TicketState } from '../tickets/ticket-state';
 import { ThreadEntry, ThreadEntryRevision, ThreadEntryType } from './thread-entry.entity';
 
@@ -140,14 +131,8 @@ export interface ReplyFields {
  * With a canned response, its attachments are copied onto the entry; an empty body means its rendering.
  */
 export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
-  return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
-    const me = requireAgent(c);
-    if (!c.can.reply) {
-      if (c.ticket.state === TicketState.DELETED || c.ticket.state === TicketState.ARCHIVED) fail(ErrorCode.CONFLICT, `The ticket is ${c.ticket.state.toLowerCase()}; it takes no replies`);
-      deny('Your role may not reply to tickets here');
-    }
-    checkVersion(c.ticket, input.expectedVersion);
-    checkLock(c, me.agentId);
+  return onTicket(ctx, input.ticketId, { field: 'ticketId', action: 'reply', expectedVersion: input.expectedVersion }, async (c) => {
+    const me = asAgent(c.principal);
     const canned = input.cannedResponseId ? await cannedForReply(c.em, input.cannedResponseId, c.ticket, 'cannedResponseId') : null;
     const status = input.statusId ? await statusFor(c, input.statusId, 'statusId') : null;
     const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
@@ -162,10 +147,7 @@ export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticke
     });
     c.ticket.isAnswered = true;
     c.ticket.lastResponseAt = c.now;
-    if (c.ticket.lockAgent?.id === me.agentId) {
-      c.ticket.lockAgent = null;
-      c.ticket.lockExpiresAt = null;
-    }
+    if (c.ticket.lockAgent?.id === me.agentId) clearLock(c.ticket);
     if (status) await applyStatus(c.em, c.ticket, status, c.now, actorOf(ctx));
     return { ticket: c.ticket, entry };
   });
@@ -173,10 +155,7 @@ export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticke
 
 /** A MESSAGE from the owner or an active collaborator; on a CLOSED ticket it reopens it (SPEC §7). */
 export function postMessage(ctx: Context, input: { ticketId: string; body: string; attachmentIds?: string[] | null }): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
-  return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
-    if (c.principal.kind !== 'endUser') deny('Only the owner or a collaborator posts messages; agents reply or add notes');
-    if (!messageAllowed(c.ticket.state)) fail(ErrorCode.CONFLICT, `The ticket is ${c.ticket.state.toLowerCase()}; messages cannot reopen it`);
-    if (!c.can.postMessage) deny('Only the owner or an active collaborator may post messages');
+  return onTicket(ctx, input.ticketId, { field: 'ticketId', action: 'postMessage' }, async (c) => {
     const user = ctx.viewer?.kind === 'endUser' ? ctx.viewer.user : null;
     const entry = await postEntry(c.em, ctx, c.ticket, {
       type: ThreadEntryType.MESSAGE,
@@ -194,10 +173,7 @@ export function postMessage(ctx: Context, input: { ticketId: string; body: strin
 
 /** An internal NOTE: any agent who can see the ticket; may carry a status change. */
 export function addNote(ctx: Context, input: { ticketId: string; body: string; statusId?: string | null; attachmentIds?: string[] | null }): Promise<{ ticket: Ticket; entry: ThreadEntry }> {
-  return onTicket(ctx, input.ticketId, 'ticketId', async (c) => {
-    const me = requireAgent(c);
-    if (!c.can.addNote) fail(ErrorCode.CONFLICT, `The ticket is ${c.ticket.state.toLowerCase()}; it takes no notes`);
-    checkLock(c, me.agentId);
+  return onTicket(ctx, input.ticketId, { field: 'ticketId', action: 'addNote' }, async (c) => {
     const status = input.statusId ? await statusFor(c, input.statusId, 'statusId') : null;
     const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
     const entry = await postEntry(c.em, ctx, c.ticket, {
@@ -217,9 +193,8 @@ export async function editThreadEntry(ctx: Context, input: { entryId: string; bo
   const key = decodeIdOf('ThreadEntry', input.entryId);
   const found = key === null ? null : await ctx.em.fork().findOne(ThreadEntry, key);
   if (!found) return fail(ErrorCode.NOT_FOUND, 'Thread entry not found', 'entryId');
-  return onTicket(ctx, toGlobalId('Ticket', found.ticket.id), 'entryId', async (c) => {
-    requireAgent(c);
-    if (!c.can.editThread) deny('Your role may not edit thread entries here');
+  const options = { field: 'entryId', action: 'editThread', notFound: 'Thread entry not found' } as const;
+  return onTicket(ctx, toGlobalId('Ticket', found.ticket.id), options, async (c) => {
     const problems = new Problems();
     checkBody(problems, input.body, 'body');
     problems.throwIfAny();
@@ -234,5 +209,5 @@ export async function editThreadEntry(ctx: Context, input: { entryId: string; bo
     touch(c.ticket, c.now);
     recordEvent(c.em, c.ticket, TicketEventKind.EDITED, actorOf(ctx), { entryId: input.entryId, before: { bodyText: found.bodyText.slice(0, 500) }, after: { bodyText: text.slice(0, 500) } });
     return { ticket: c.ticket, entry };
-  }, 'Thread entry not found');
+  });
 }

@@ -13,7 +13,7 @@ import { HelpTopic } from './help-topic.entity';
 import type { CreateHelpTopicInput, UpdateHelpTopicInput } from './help-topic.inputs';
 import { Priority } from './priority.entity';
 import { Ticket } from './ticket.entity';
-import { assignableIn } from './ticket.service';
+import { INACTIVE_AGENT, whyNotAssignable } from './assignment.service';
 
 // Help topics (SPEC §2, §3): admin commands, one transaction each; every input
 // problem is reported at once and nothing is written when any is found.
@@ -56,10 +56,9 @@ async function checkAutoAssignee(em: EntityManager, problems: Problems, topic: H
     ? await em.findOneOrFail(Department, topic.department.id)
     : await em.findOneOrFail(Department, { isDefault: true });
   const field = input.assignAgentId !== undefined || input.departmentId === undefined ? 'assignAgentId' : 'departmentId';
-  if (!agent.isActive) problems.add(ErrorCode.BAD_USER_INPUT, 'The agent is inactive and cannot be assigned', field);
-  else if (!(await assignableIn(em, agent, department.id))) {
-    problems.add(ErrorCode.BAD_USER_INPUT, `The agent has no access to the help topic's department (${department.name})`, field);
-  }
+  const why = await whyNotAssignable(em, agent, department.id);
+  if (why === 'inactive') problems.add(ErrorCode.BAD_USER_INPUT, INACTIVE_AGENT, field);
+  else if (why === 'noAccess') problems.add(ErrorCode.BAD_USER_INPUT, `The agent has no access to the help topic's department (${department.name})`, field);
 }
 
 export function createHelpTopic(ctx: Context, input: CreateHelpTopicInput): Promise<HelpTopic> {

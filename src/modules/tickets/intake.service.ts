@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
@@ -10,9 +11,9 @@ import { newSecret, PREFIX, secretHash } from '../auth/secrets';
 import type { CannedResponse } from '../canned/canned-response.entity';
 import { cannedAttachments, renderForTicket, usableCanned } from '../canned/canned.use';
 import { Department } from '../directory/department.entity';
-import { findOrCreateEndUser } from '../directory/directory.service';
+import { findOrCreateEndUser } from '../directory/end-user.service';
 import { EndUser } from '../directory/end-user.entity';
-import { recordEvent } from '../events/events.service';
+import { actorOf, recordEvent } from '../events/events.service';
 import { trackBefore } from '../events/outbox';
 import { TicketEventKind } from '../events/ticket-event.entity';
 import type { FilterRun, NamedFact, TicketFacts } from '../filters/filter-match';
@@ -28,7 +29,9 @@ import { IntakeKey } from './intake-key.entity';
 import { Priority } from './priority.entity';
 import { Ticket } from './ticket.entity';
 import { permissionsOn, principalOf } from './ticket.policy';
-import { actorOf, addCollaboratorsTo, cleanPeople, cleanSubject, newTicketNumber, type PersonInput } from './ticket.service';
+import { addCollaboratorsTo, cleanPeople, type PersonInput } from './collaborator.service';
+import { randomTicketNumber } from './ticket.lifecycle';
+import { cleanSubject } from './ticket.service';
 import { TicketSource } from './ticket-source';
 import { TicketState } from './ticket-state';
 
@@ -315,3 +318,13 @@ export async function openTicket(ctx: Context, input: OpenTicketFields, options:
     return { ticket, accessToken: viewer || system ? null : await accessToken(em, ticket) };
   });
 }
+
+/** A fresh random number nobody has; collisions retry (and grow the number). */
+export async function newTicketNumber(em: EntityManager): Promise<string> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const number = randomTicketNumber(attempt, (max) => randomInt(max));
+    if ((await em.count(Ticket, { number })) === 0) return number;
+  }
+  throw new Error('could not find a free ticket number');
+}
+

@@ -7,6 +7,15 @@ export enum TicketState {
   DELETED = 'DELETED',
 }
 
+/**
+ * Live: OPEN or CLOSED, the states a ticket is worked in and talked on (a message
+ * reopens a CLOSED one). ARCHIVED and DELETED tickets take no replies, notes,
+ * messages, edits or locks, and a new ticket may not start in them.
+ */
+export function isLive(state: TicketState): boolean {
+  return state === TicketState.OPEN || state === TicketState.CLOSED;
+}
+
 registerEnumType(TicketState, {
   name: 'TicketState',
   description: 'The lifecycle state a ticket status belongs to.',

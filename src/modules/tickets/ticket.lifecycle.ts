@@ -39,16 +39,7 @@ export function statusChange(from: TicketState, to: TicketState, now: Date): Sta
   };
 }
 
-/** Whether an end user's message may land on a ticket in this state (it reopens CLOSED ones). */
-export function messageAllowed(state: TicketState): boolean {
-  return state === TicketState.OPEN || state === TicketState.CLOSED;
-}
-
-/** A lock is held when it has an agent and has not expired. */
-export function lockHeldByOther(lock: { agentId: number | null; expiresAt: Date | null }, agentId: number, now: Date): boolean {
-  return lock.agentId !== null && lock.agentId !== agentId && lock.expiresAt !== null && lock.expiresAt.getTime() > now.getTime();
-}
-
+/** How long a lock lasts once taken or renewed (SPEC §5). */
 export const LOCK_MS = 3 * 60_000;
 
 /** Random ticket numbers: six digits while there is room, longer after a few collisions. */

@@ -3,7 +3,7 @@ import { memo, type Context } from '../../common/context';
 import { EndUser } from '../directory/end-user.entity';
 import { Collaborator } from './collaborator.entity';
 import type { Ticket } from './ticket.entity';
-import { snapshotFrom } from './ticket.service';
+import { snapshotFrom } from './ticket.snapshot';
 import type { TicketSnapshot } from './ticket-predicate';
 
 /** Every collaborator of each ticket, in one query per batch. */

@@ -1,16 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { memo, type Context, type Viewer } from '../../common/context';
+import { ErrorCode, refuse, type Refusal } from '../../common/errors';
 import type { Agent } from '../directory/agent.entity';
 import type { Permission } from '../directory/permissions';
 import { PERMISSIONS } from '../directory/permissions';
+import type { Ticket } from './ticket.entity';
 import { P, evaluate, type TicketPredicate, type TicketSnapshot } from './ticket-predicate';
-import { TicketState } from './ticket-state';
-import { lockHeldByOther } from './ticket.lifecycle';
+import { isLive, TicketState } from './ticket-state';
+import type { TicketStatus } from './ticket-status.entity';
 
 /**
  * Who may see and do what with tickets (SPEC §1). Everything here is pure
  * given a `Principal`, so services, list filters, subscriptions and
- * `viewerCan` share one definition.
+ * `viewerCan` share one definition: `decide` answers "may this principal do
+ * this to this ticket now?" with null (allowed) or the refusal the command
+ * throws; `viewerCan` is its answers as booleans.
  */
 export type Principal =
   | {
@@ -98,7 +102,7 @@ export function visibility(p: Principal): TicketPredicate {
       if (p.isAdmin) return P.true();
       const mine = [P.eq('assigneeId', p.agentId)];
       if (p.teamIds.length) mine.push(P.idIn('teamId', p.teamIds));
-      if (!p.assignedOnly) mine.push(P.idIn('departmentId', [p.primaryDepartmentId, ...p.extra.keys()]));
+      if (!p.assignedOnly) mine.push(P.idIn('departmentId', departmentsOf(p)));
       return P.or(...mine);
     }
   }
@@ -121,11 +125,50 @@ export function permissionsOn(p: Principal, t: Pick<TicketSnapshot, 'departmentI
   return new Set(extra ?? p.primaryPermissions);
 }
 
+export type AgentPrincipal = Extract<Principal, { kind: 'agent' }>;
+
+/** The departments an agent works in: the primary one and those of extra access. */
+export function departmentsOf(p: AgentPrincipal): number[] {
+  return [p.primaryDepartmentId, ...p.extra.keys()];
+}
+
 /** Whether an agent has access to a department (assignment target check). */
-export function agentWorksIn(p: Extract<Principal, { kind: 'agent' }>, departmentId: number): boolean {
+export function agentWorksIn(p: AgentPrincipal, departmentId: number): boolean {
   return p.isAdmin || p.primaryDepartmentId === departmentId || p.extra.has(departmentId);
 }
 
+// ---- locks ------------------------------------------------------------------------
+
+/** A ticket's lock as stored: the agent and the expiry, both null when it was never taken or was released. */
+export interface TicketLock {
+  agentId: number | null;
+  expiresAt: Date | null;
+}
+
+/** The lock while it is held (SPEC §5: it has an agent and has not expired); null otherwise. */
+export function heldLock(lock: TicketLock, now: Date): { agentId: number; expiresAt: Date } | null {
+  return lock.agentId !== null && lock.expiresAt !== null && lock.expiresAt.getTime() > now.getTime() ? { agentId: lock.agentId, expiresAt: lock.expiresAt } : null;
+}
+
+export function lockOf(t: Pick<Ticket, 'lockAgent' | 'lockExpiresAt'>): TicketLock {
+  return { agentId: t.lockAgent?.id ?? null, expiresAt: t.lockExpiresAt };
+}
+
+// ---- decisions ----------------------------------------------------------------------
+
+/** What a decision reads: the ticket's facts, its lock and version, and the moment it is asked. */
+export interface TicketHere {
+  snapshot: TicketSnapshot;
+  lock: TicketLock;
+  version: number;
+  now: Date;
+}
+
+export function ticketHere(ticket: Ticket, snapshot: TicketSnapshot, now: Date): TicketHere {
+  return { snapshot, lock: lockOf(ticket), version: ticket.version, now };
+}
+
+/** `viewerCan`: one boolean per action, each the answer of `decide`. */
 export interface TicketAbilities {
   reply: boolean;
   addNote: boolean;
@@ -144,46 +187,135 @@ export interface TicketAbilities {
   editThread: boolean;
 }
 
-/** What a principal may do on a ticket it can see, given its state (the preview pop-up's buttons). */
-export function abilities(p: Principal, t: TicketSnapshot): TicketAbilities {
-  const none: TicketAbilities = {
-    reply: false, addNote: false, assign: false, release: false, transfer: false, edit: false, close: false,
-    reopen: false, markAnswered: false, manageCollaborators: false, delete: false, merge: false, postMessage: false, editThread: false,
-  };
-  if (!canSee(p, t)) return none;
-  const live = t.state === TicketState.OPEN || t.state === TicketState.CLOSED;
-  if (p.kind === 'endUser') {
-    const participant = t.ownerId === p.userId || t.collaboratorIds.includes(p.userId);
-    return { ...none, postMessage: participant && live };
-  }
-  if (p.kind !== 'agent') return none;
-  const can = permissionsOn(p, t);
-  const open = t.state === TicketState.OPEN;
-  return {
-    reply: can.has('ticket.reply') && live,
-    addNote: live,
-    assign: can.has('ticket.assign') && open,
-    // the assignee may always hand a ticket back
-    release: open && (t.assigneeId !== null || t.teamId !== null) && (can.has('ticket.release') || t.assigneeId === p.agentId),
-    transfer: can.has('ticket.transfer') && live,
-    edit: can.has('ticket.edit') && live,
-    close: can.has('ticket.close') && open,
-    reopen: can.has('ticket.close') && t.state === TicketState.CLOSED,
-    markAnswered: can.has('ticket.markanswered') && open,
-    manageCollaborators: can.has('ticket.edit') && live,
-    delete: can.has('ticket.delete') && t.state !== TicketState.DELETED,
-    merge: can.has('ticket.merge') && live,
-    postMessage: false,
-    editThread: can.has('thread.edit') && live,
-  };
+const ABILITIES = [
+  'reply', 'addNote', 'assign', 'release', 'transfer', 'edit', 'close', 'reopen',
+  'markAnswered', 'manageCollaborators', 'delete', 'merge', 'postMessage', 'editThread',
+] as const satisfies readonly (keyof TicketAbilities)[];
+
+export type TicketAction = keyof TicketAbilities | 'claim' | 'lock' | 'unlock';
+
+/** What another agent's lock blocks (SPEC §5): replies, notes, and taking the lock. */
+const LOCK_BLOCKS: ReadonlySet<TicketAction> = new Set<TicketAction>(['reply', 'addNote', 'lock']);
+
+const forbidden = (message: string): Refusal => ({ code: ErrorCode.FORBIDDEN, message });
+const conflict = (message: string): Refusal => ({ code: ErrorCode.CONFLICT, message });
+const AGENTS_ONLY = forbidden('Only agents may do this');
+const NOT_SEEN: Refusal = { code: ErrorCode.NOT_FOUND, message: 'Ticket not found' };
+
+/** An agent's permission in the ticket's department, in a state that allows the action; FORBIDDEN otherwise. */
+function role(can: ReadonlySet<Permission>, permission: Permission, stateAllows: boolean, message: string): Refusal | null {
+  return can.has(permission) && stateAllows ? null : forbidden(message);
 }
 
 /**
- * `viewerCan`: the abilities, and right now another agent's unexpired lock
- * (SPEC §5) refuses replies and notes. Services check the lock themselves
- * (LOCKED, not FORBIDDEN), so it is not part of `abilities`.
+ * Whether the principal may do `action` to the ticket now: null when it may,
+ * else the refusal, in the order a caller meets them — who they are, the
+ * ticket's state and their role there, a stale `expectedVersion`, another
+ * agent's lock. An invisible ticket is NOT_FOUND (the caller says which object).
  */
-export function abilitiesNow(p: Principal, t: TicketSnapshot, lock: { agentId: number | null; expiresAt: Date | null }, now: Date): TicketAbilities {
-  const can = abilities(p, t);
-  return p.kind === 'agent' && lockHeldByOther(lock, p.agentId, now) ? { ...can, reply: false, addNote: false } : can;
+export function decide(p: Principal, action: TicketAction, t: TicketHere, asked: { expectedVersion?: number | null } = {}): Refusal | null {
+  if (!canSee(p, t.snapshot)) return NOT_SEEN;
+  return ruleOf(p, action, t.snapshot) ?? staleVersion(t, asked.expectedVersion) ?? lockRefusal(p, action, t);
+}
+
+function ruleOf(p: Principal, action: TicketAction, t: TicketSnapshot): Refusal | null {
+  const state = t.state.toLowerCase();
+  if (action === 'postMessage') {
+    if (p.kind !== 'endUser') return forbidden('Only the owner or a collaborator posts messages; agents reply or add notes');
+    if (!isLive(t.state)) return conflict(`The ticket is ${state}; messages cannot reopen it`);
+    const participant = t.ownerId === p.userId || t.collaboratorIds.includes(p.userId);
+    return participant ? null : forbidden('Only the owner or an active collaborator may post messages');
+  }
+  if (p.kind !== 'agent') return AGENTS_ONLY;
+  const can = permissionsOn(p, t);
+  const live = isLive(t.state);
+  const open = t.state === TicketState.OPEN;
+  switch (action) {
+    case 'reply':
+      if (!live) return conflict(`The ticket is ${state}; it takes no replies`);
+      return role(can, 'ticket.reply', true, 'Your role may not reply to tickets here');
+    case 'addNote':
+      return live ? null : conflict(`The ticket is ${state}; it takes no notes`);
+    case 'lock':
+      return live ? null : conflict('The ticket is not open to work on');
+    case 'unlock':
+      return null;
+    case 'assign':
+      return role(can, 'ticket.assign', open, 'Your role may not assign tickets here');
+    case 'claim':
+      return (
+        role(can, 'ticket.assign', open, 'Your role may not claim tickets here') ??
+        (t.assigneeId !== null && t.assigneeId !== p.agentId ? conflict('The ticket is already assigned to another agent') : null)
+      );
+    case 'release':
+      if (!open) return forbidden('Your role may not release tickets here');
+      if (t.assigneeId === null && t.teamId === null) return conflict('The ticket is not assigned');
+      // the assignee may always hand a ticket back
+      return t.assigneeId === p.agentId ? null : role(can, 'ticket.release', true, 'Your role may not release tickets here');
+    case 'transfer':
+      return role(can, 'ticket.transfer', live, 'Your role may not transfer tickets here');
+    case 'edit':
+      return role(can, 'ticket.edit', live, 'Your role may not edit tickets here');
+    case 'close':
+      return role(can, 'ticket.close', open, 'Your role may not close tickets here');
+    case 'reopen':
+      return role(can, 'ticket.close', t.state === TicketState.CLOSED, 'Your role may not reopen tickets here');
+    case 'markAnswered':
+      return role(can, 'ticket.markanswered', open, 'Your role may not mark tickets answered here');
+    case 'manageCollaborators':
+      return role(can, 'ticket.edit', live, 'Your role may not manage collaborators here');
+    case 'delete':
+      return role(can, 'ticket.delete', t.state !== TicketState.DELETED, 'Your role may not delete tickets here');
+    case 'merge':
+      return role(can, 'ticket.merge', live, 'Your role may not merge tickets here');
+    case 'editThread':
+      return role(can, 'thread.edit', live, 'Your role may not edit thread entries here');
+  }
+}
+
+/** A write based on an older read of the ticket (`expectedVersion`) is refused. */
+function staleVersion(t: TicketHere, expected: number | null | undefined): Refusal | null {
+  if (expected == null || expected === t.version) return null;
+  return { code: ErrorCode.CONFLICT, message: `The ticket changed since you read it (version ${t.version}, not ${expected}); reload and try again`, field: 'expectedVersion' };
+}
+
+/** Another agent's unexpired lock: it blocks `LOCK_BLOCKS`, and only its holder or an admin may release it. */
+function lockRefusal(p: Principal, action: TicketAction, t: TicketHere): Refusal | null {
+  if (p.kind !== 'agent') return null;
+  const held = heldLock(t.lock, t.now);
+  if (!held || held.agentId === p.agentId) return null;
+  if (action === 'unlock') return p.isAdmin ? null : { code: ErrorCode.LOCKED, message: 'Another agent holds the lock' };
+  return LOCK_BLOCKS.has(action) ? { code: ErrorCode.LOCKED, message: 'Another agent is working on this ticket (it is locked)' } : null;
+}
+
+/** `viewerCan`: what the principal may do with the ticket right now (the preview pop-up's buttons). */
+export function viewerCan(p: Principal, t: TicketHere): TicketAbilities {
+  return Object.fromEntries(ABILITIES.map((a) => [a, decide(p, a, t) === null])) as unknown as TicketAbilities;
+}
+
+/**
+ * Whether the principal may move the ticket to status `s` (SPEC §7), with the
+ * reason when not: closing and reopening take `close`/`reopen`, deleting
+ * `delete`, archiving `close`, any other move `edit` or `close`. The same
+ * status is no move.
+ */
+export function statusMoveRefusal(p: Principal, t: TicketHere, s: Pick<TicketStatus, 'id' | 'state'>): Refusal | null {
+  const from = t.snapshot;
+  if (s.id === from.statusId) return null;
+  const refused = (action: TicketAction) => decide(p, action, t) !== null;
+  if (s.state === TicketState.CLOSED || (s.state === TicketState.OPEN && from.state === TicketState.CLOSED)) {
+    if (refused(from.state === TicketState.CLOSED ? 'reopen' : 'close')) return forbidden('Your role may not close or reopen tickets here');
+  } else if (s.state === TicketState.DELETED) {
+    if (refused('delete')) return forbidden('Your role may not delete tickets here');
+  } else if (s.state === TicketState.ARCHIVED) {
+    if (refused('close')) return forbidden('Your role may not archive tickets here');
+  } else if (refused('edit') && refused('close')) {
+    return forbidden('Your role may not change the status here');
+  }
+  return null;
+}
+
+/** The principal as an agent (after `decide` let an agents-only action through); anyone else gets its refusal. */
+export function asAgent(p: Principal): AgentPrincipal {
+  return p.kind === 'agent' ? p : refuse(AGENTS_ONLY);
 }

@@ -16,24 +16,25 @@ import { TicketEventConnection } from '../events/ticket-event.type';
 import { SlaPlanType } from '../sla/sla.type';
 import type { SlaPlan } from '../sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
-import { ThreadEntryConnection, ThreadEntryObject } from '../threads/thread.type';
-import * as threads from '../threads/thread.service';
-import { Collaborator, CollaboratorRole } from './collaborator.entity';
+import { seesEntryType } from '../threads/thread.policy';
+import { ThreadEntryConnection } from '../threads/thread.type';
+import * as assignment from './assignment.service';
+import { Collaborator } from './collaborator.entity';
+import { listsCollaborator, seesCollaborator } from './collaborator.policy';
+import * as collaborators from './collaborator.service';
 import { HelpTopic } from './help-topic.entity';
 import * as intake from './intake.service';
 import type { Priority } from './priority.entity';
 import { PriorityType, TicketStatusType } from './reference.type';
 import { Ticket } from './ticket.entity';
+import * as locks from './lock.service';
+import * as status from './status.service';
 import {
   AddCollaboratorsInput,
-  AddNoteInput,
   AssignTicketInput,
-  EditThreadEntryInput,
   MarkTicketAnsweredInput,
   OpenTicketInput,
-  PostMessageInput,
   RemoveCollaboratorInput,
-  ReplyToTicketInput,
   SetTicketStatusInput,
   TicketOrder,
   TicketRefInput,
@@ -42,7 +43,7 @@ import {
   UpdateTicketInput,
 } from './ticket.inputs';
 import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
-import { abilitiesNow, principalOf, type TicketAbilities } from './ticket.policy';
+import { heldLock, lockOf, principalOf, ticketHere, viewerCan, type TicketAbilities } from './ticket.policy';
 import { isOverdue } from './ticket-predicate';
 import { searchPredicate, ticketById, ticketByNumber, ticketPage } from './ticket.query';
 import * as tickets from './ticket.service';
@@ -59,14 +60,6 @@ import {
 const OpenTicketPayload = payloadType('OpenTicketPayload', 'ticket', TicketType);
 
 Field(() => String, { nullable: true, description: 'For an anonymous caller: a bearer token scoped to this ticket and its owner.' })(OpenTicketPayload.prototype, 'accessToken');
-const ReplyToTicketPayload = payloadType('ReplyToTicketPayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(ReplyToTicketPayload.prototype, 'entry');
-const PostMessagePayload = payloadType('PostMessagePayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(PostMessagePayload.prototype, 'entry');
-const AddNotePayload = payloadType('AddNotePayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(AddNotePayload.prototype, 'entry');
-const EditThreadEntryPayload = payloadType('EditThreadEntryPayload', 'ticket', TicketType);
-Field(() => ThreadEntryObject, { nullable: true })(EditThreadEntryPayload.prototype, 'entry');
 const AssignTicketPayload = payloadType('AssignTicketPayload', 'ticket', TicketType);
 const TransferTicketPayload = payloadType('TransferTicketPayload', 'ticket', TicketType);
 const UpdateTicketPayload = payloadType('UpdateTicketPayload', 'ticket', TicketType);
@@ -78,9 +71,7 @@ Field(() => TicketType, { nullable: true })(LockTicketPayload.prototype, 'ticket
 type Result = Promise<object>;
 
 /** The viewer's lock view: `{ agent, expiresAt }` while held. */
-function lockOf(t: Ticket): { agentId: number; expiresAt: Date } | null {
-  return t.lockAgent && t.lockExpiresAt && t.lockExpiresAt > new Date() ? { agentId: t.lockAgent.id, expiresAt: t.lockExpiresAt } : null;
-}
+const lockNow = (t: Ticket) => heldLock(lockOf(t), new Date());
 
 const agentsOnly = (ctx: Context) => {
   if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read this field');
@@ -98,9 +89,7 @@ registerNode({
   load: async (ctx, key) => {
     const c = await ctx.em.findOne(Collaborator, key);
     if (!c || !(await ticketById(ctx, c.ticket.id))) return null;
-    const v = ctx.viewer;
-    if (v?.kind === 'endUser' && c.role === CollaboratorRole.BCC && c.user.id !== v.user.id) return null;
-    return c;
+    return seesCollaborator(ctx.viewer, c) ? c : null;
   },
 });
 
@@ -135,58 +124,34 @@ export class TicketRootResolver {
     return payload(() => intake.openTicket(ctx, input));
   }
 
-  @Mutation(() => ReplyToTicketPayload, { description: "An agent's response to the owner and collaborators; may change the status in the same step." })
-  @Access('agent')
-  replyToTicket(@Arg('input', () => ReplyToTicketInput) input: ReplyToTicketInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.replyToTicket(ctx, input));
-  }
-
-  @Mutation(() => PostMessagePayload, { description: "A message from the ticket's owner or a collaborator; reopens a closed ticket." })
-  @Access('endUser')
-  postMessage(@Arg('input', () => PostMessageInput) input: PostMessageInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.postMessage(ctx, input));
-  }
-
-  @Mutation(() => AddNotePayload, { description: 'An internal note, visible to agents only.' })
-  @Access('agent')
-  addNote(@Arg('input', () => AddNoteInput) input: AddNoteInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.addNote(ctx, input));
-  }
-
-  @Mutation(() => EditThreadEntryPayload, { description: 'Edits a thread entry, keeping its previous body (`thread.edit`).' })
-  @Access('agent')
-  editThreadEntry(@Arg('input', () => EditThreadEntryInput) input: EditThreadEntryInput, @Ctx() ctx: Context): Result {
-    return payload(() => threads.editThreadEntry(ctx, input));
-  }
-
   @Mutation(() => AssignTicketPayload)
   @Access('agent')
   assignTicket(@Arg('input', () => AssignTicketInput) input: AssignTicketInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.assignTicket(ctx, input) }));
+    return payload(async () => ({ ticket: await assignment.assignTicket(ctx, input) }));
   }
 
   @Mutation(() => AssignTicketPayload, { description: 'Assigns the ticket to yourself; CONFLICT when another agent has it.' })
   @Access('agent')
   claimTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.claimTicket(ctx, input.ticketId) }));
+    return payload(async () => ({ ticket: await assignment.claimTicket(ctx, input.ticketId) }));
   }
 
   @Mutation(() => AssignTicketPayload, { description: 'Removes the agent and team assignment.' })
   @Access('agent')
   releaseTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.releaseTicket(ctx, input.ticketId) }));
+    return payload(async () => ({ ticket: await assignment.releaseTicket(ctx, input.ticketId) }));
   }
 
   @Mutation(() => TransferTicketPayload)
   @Access('agent')
   transferTicket(@Arg('input', () => TransferTicketInput) input: TransferTicketInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.transferTicket(ctx, input) }));
+    return payload(async () => ({ ticket: await assignment.transferTicket(ctx, input) }));
   }
 
   @Mutation(() => SetTicketStatusPayload, { description: 'Moves tickets to a status, all or nothing.' })
   @Access('agent')
   setTicketStatus(@Arg('input', () => SetTicketStatusInput) input: SetTicketStatusInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ tickets: await tickets.setTicketStatus(ctx, input) }));
+    return payload(async () => ({ tickets: await status.setTicketStatus(ctx, input) }));
   }
 
   @Mutation(() => UpdateTicketPayload)
@@ -204,28 +169,28 @@ export class TicketRootResolver {
   @Mutation(() => CollaboratorsPayload)
   @Access('agent')
   addCollaborators(@Arg('input', () => AddCollaboratorsInput) input: AddCollaboratorsInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.addCollaborators(ctx, input) }));
+    return payload(async () => ({ ticket: await collaborators.addCollaborators(ctx, input) }));
   }
 
   @Mutation(() => CollaboratorsPayload, { description: 'Deactivates a collaborator; their past entries stay.' })
   @Access('agent')
   removeCollaborator(@Arg('input', () => RemoveCollaboratorInput) input: RemoveCollaboratorInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.removeCollaborator(ctx, input.collaboratorId) }));
+    return payload(async () => ({ ticket: await collaborators.removeCollaborator(ctx, input.collaboratorId) }));
   }
 
   @Mutation(() => LockTicketPayload, { description: 'Takes (or renews) the lock; LOCKED when another agent holds it.' })
   @Access('agent')
   lockTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
     return payload(async () => {
-      const ticket = await tickets.lockTicket(ctx, input.ticketId);
-      return { ticket, lock: lockOf(ticket) };
+      const ticket = await locks.lockTicket(ctx, input.ticketId);
+      return { ticket, lock: lockNow(ticket) };
     });
   }
 
   @Mutation(() => LockTicketPayload, { description: 'Releases your lock (admins may release anyone’s).' })
   @Access('agent')
   unlockTicket(@Arg('input', () => TicketRefInput) input: TicketRefInput, @Ctx() ctx: Context): Result {
-    return payload(async () => ({ ticket: await tickets.unlockTicket(ctx, input.ticketId), lock: null }));
+    return payload(async () => ({ ticket: await locks.unlockTicket(ctx, input.ticketId), lock: null }));
   }
 }
 
@@ -278,11 +243,7 @@ export class TicketFieldsResolver {
 
   @FieldResolver(() => [CollaboratorType], { description: 'End users see active CC collaborators and themselves, never others on BCC.' })
   async collaborators(@Root() t: Ticket, @Ctx() ctx: Context): Promise<Collaborator[]> {
-    const all = await collaboratorsLoader(ctx).load(t.id);
-    const v = ctx.viewer;
-    if (v?.kind === 'agent') return all;
-    const me = v?.kind === 'endUser' ? v.user.id : -1;
-    return all.filter((c) => c.user.id === me || (c.isActive && c.role === CollaboratorRole.CC));
+    return (await collaboratorsLoader(ctx).load(t.id)).filter((c) => listsCollaborator(ctx.viewer, c));
   }
 
   @FieldResolver(() => ThreadEntryConnection, { description: 'Oldest first. End users never see notes.' })
@@ -292,8 +253,7 @@ export class TicketFieldsResolver {
     @Arg('types', () => [ThreadEntryType], { nullable: true }) types: ThreadEntryType[] | null,
     @Ctx() ctx: Context,
   ): Promise<ConnectionShape<ThreadEntry>> {
-    let allowed = types ?? Object.values(ThreadEntryType);
-    if (ctx.viewer?.kind !== 'agent') allowed = allowed.filter((x) => x !== ThreadEntryType.NOTE);
+    const allowed = (types ?? Object.values(ThreadEntryType)).filter((type) => seesEntryType(ctx.viewer, type));
     return keysetPage(ctx.em, ThreadEntry, { ticket: t.id, type: { $in: allowed } }, args);
   }
 
@@ -306,13 +266,13 @@ export class TicketFieldsResolver {
   @FieldResolver(() => TicketLockType, { nullable: true, description: 'Who is working on it (agents only); null when unlocked.' })
   lock(@Root() t: Ticket, @Ctx() ctx: Context): { agentId: number; expiresAt: Date } | null {
     agentsOnly(ctx);
-    return lockOf(t);
+    return lockNow(t);
   }
 
   @FieldResolver(() => TicketPermissionsType)
   async viewerCan(@Root() t: Ticket, @Ctx() ctx: Context): Promise<TicketAbilities> {
     const [principal, snapshot] = await Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]);
-    return abilitiesNow(principal, snapshot, { agentId: t.lockAgent?.id ?? null, expiresAt: t.lockExpiresAt }, new Date());
+    return viewerCan(principal, ticketHere(t, snapshot, new Date()));
   }
 }
 

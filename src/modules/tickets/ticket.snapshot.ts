@@ -1,0 +1,95 @@
+import { wrap } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { EndUser } from '../directory/end-user.entity';
+import { createdInTransaction, sealEvents } from '../events/outbox';
+import { Collaborator } from './collaborator.entity';
+import { Ticket } from './ticket.entity';
+import { isOverdue, type TicketSnapshot } from './ticket-predicate';
+
+// A ticket's snapshot: the facts the policy, the queues and the event outbox read.
+
+/**
+ * The before-commit work of every command transaction (registered where the
+ * server is assembled, src/server/app.ts): seal its events with the tickets'
+ * new facts. A ticket that is already overdue when its change commits needs no
+ * OVERDUE later: that change moved it.
+ */
+export function sealTicketEvents(em: EntityManager): Promise<boolean> {
+  return sealEvents(em, async (ids) => {
+    const tickets = await Promise.all(ids.map((id) => em.findOneOrFail(Ticket, id)));
+    for (const ticket of tickets) if (ticket.dueAt && isOverdue(ticket)) ticket.overdueNotifiedFor = ticket.dueAt;
+    return snapshotsOf(em, tickets);
+  });
+}
+
+/** The queue-relevant facts of a ticket, read inside the caller's transaction. */
+export async function snapshotOf(em: EntityManager, t: Ticket): Promise<TicketSnapshot> {
+  return (await snapshotsOf(em, [t])).get(t.id)!;
+}
+
+/**
+ * The facts of several tickets in at most two statements, whatever their
+ * number (a bulk close of 50 costs what a close of one does): the owners not
+ * already loaded with their organization, and the active collaborators of
+ * the tickets that existed before this transaction (a ticket created in it
+ * has only the collaborators this unit of work created).
+ */
+export async function snapshotsOf(em: EntityManager, tickets: readonly Ticket[]): Promise<Map<number, TicketSnapshot>> {
+  const out = new Map<number, TicketSnapshot>();
+  if (tickets.length === 0) return out;
+  const uow = em.getUnitOfWork();
+  const loaded = (id: number): EndUser | undefined => {
+    const owner = uow.getById<EndUser>(EndUser.name, id);
+    // A reference (owner not loaded) has no organization yet: it must be read.
+    return owner && wrap(owner).isInitialized() && (!owner.organization || owner.organization.isInitialized()) ? owner : undefined;
+  };
+  const missing = [...new Set(tickets.map((t) => t.owner.id))].filter((id) => !loaded(id));
+  const stored = tickets.filter((t) => !createdInTransaction(em, t.id)).map((t) => t.id);
+  const [owners, collaborators] = await Promise.all([
+    missing.length ? em.find(EndUser, { id: { $in: missing } }, { populate: ['organization'] }) : Promise.resolve([]),
+    stored.length ? em.find(Collaborator, { ticket: { $in: stored }, isActive: true }) : Promise.resolve([]),
+  ]);
+  const ownerById = new Map(owners.map((o) => [o.id, o]));
+  const byTicket = new Map<number, number[]>();
+  const add = (c: Collaborator) => {
+    const list = byTicket.get(c.ticket.id) ?? [];
+    if (!list.includes(c.user.id)) list.push(c.user.id);
+    byTicket.set(c.ticket.id, list);
+  };
+  for (const c of collaborators) add(c);
+  const fresh = new Set(tickets.filter((t) => createdInTransaction(em, t.id)).map((t) => t.id));
+  if (fresh.size) {
+    for (const entity of uow.getIdentityMap().values()) if (entity instanceof Collaborator && entity.isActive && fresh.has(entity.ticket.id)) add(entity);
+  }
+  for (const t of tickets) {
+    const owner = ownerById.get(t.owner.id) ?? loaded(t.owner.id);
+    if (!owner) throw new Error(`owner ${t.owner.id} of ticket ${t.id} not found`);
+    const org = owner.organization?.getEntity() ?? null;
+    out.set(t.id, snapshotFrom(t, { orgId: org?.id ?? null, orgShares: org?.sharesTickets ?? false }, byTicket.get(t.id) ?? []));
+  }
+  return out;
+}
+
+export function snapshotFrom(t: Ticket, owner: { orgId: number | null; orgShares: boolean }, collaboratorIds: number[]): TicketSnapshot {
+  return {
+    id: t.id,
+    state: t.state,
+    statusId: t.status.id,
+    departmentId: t.department.id,
+    assigneeId: t.assignee?.id ?? null,
+    teamId: t.team?.id ?? null,
+    ownerId: t.owner.id,
+    ownerOrgId: owner.orgId,
+    ownerOrgShares: owner.orgShares,
+    priorityId: t.priority.id,
+    helpTopicId: t.helpTopic?.id ?? null,
+    source: t.source,
+    isAnswered: t.isAnswered,
+    dueAt: t.dueAt,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    collaboratorIds,
+    subject: t.subject,
+    number: t.number,
+  };
+}
