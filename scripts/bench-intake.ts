@@ -12,12 +12,12 @@
  *                                                          # PostgreSQL: makes its own database there, drops it after
  *   options: --tickets 300 --concurrency 8 --rounds 2 --server-cpu-prof DIR (the server runs with --cpu-prof)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { spawnBenchServer, type BenchServer } from './bench-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'bench-admin-password';
@@ -32,41 +32,11 @@ const CONCURRENCY = Number(option('concurrency', '8'));
 const ROUNDS = Number(option('rounds', '2'));
 const CPU_PROF = option('server-cpu-prof', '');
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF)] : []), 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info', DESKQL_ADMIN_PASSWORD: PASSWORD, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${out}`)), 60_000);
-    child.stdout.on('data', () => {
-      const m = /"url":"(http:[^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace('localhost', '127.0.0.1'));
-      }
-    });
-    child.on('exit', () => reject(new Error(`the server exited:\n${out}`)));
-  });
-  return {
-    child,
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+function startServer(env: Record<string, string>): Promise<BenchServer> {
+  return spawnBenchServer(
+    { ...process.env, NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info', DESKQL_ADMIN_PASSWORD: PASSWORD, ...env },
+    { root: ROOT, cpuProfDir: CPU_PROF, readyTimeoutMs: 60_000 },
+  );
 }
 
 async function gql<T = unknown>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {

@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 import { Client } from 'pg';
 import WebSocket from 'ws';
+import { spawnBenchServer } from './bench-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const ADMIN_EMAIL = 'admin@example.com';
@@ -305,37 +306,9 @@ interface Server {
 }
 
 async function startServer(target: Target): Promise<Server> {
-  const args = ['-r', '@swc-node/register', ...(opt.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opt.cpuProf)] : []), 'src/main.ts'];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: childEnv(target, { PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-50_000)));
-  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-50_000)));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 120 s:\n${out}`)), 120_000);
-    child.stdout.on('data', () => {
-      const m = /"url":"(http:[^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace('localhost', '127.0.0.1'));
-      }
-    });
-    child.on('exit', () => reject(new Error(`the server exited:\n${out}`)));
-  });
-  const httpUrl = new URL('/graphql', url).toString();
-  return {
-    child,
-    url: httpUrl,
-    wsUrl: httpUrl.replace(/^http/, 'ws'),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const server = await spawnBenchServer(childEnv(target, { NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info' }), { root: ROOT, cpuProfDir: opt.cpuProf });
+  const httpUrl = new URL('/graphql', server.url).toString();
+  return { child: server.child, url: httpUrl, wsUrl: httpUrl.replace(/^http/, 'ws'), stop: server.stop };
 }
 
 interface Gql<T> {
