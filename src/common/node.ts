@@ -22,6 +22,15 @@ export function registerNode(kind: NodeKind): void {
   byEntity.set(kind.entity, kind);
 }
 
+/**
+ * Gives a read-only shape of a node (a row a list maps straight from SQL,
+ * not an entity) the GraphQL type name of its entity, for `id` and for
+ * interfaces' `resolveType`; `node(id:)` still loads through the entity's kind.
+ */
+export function registerReadShape(shape: EntityClass, typeName: string): void {
+  byEntity.set(shape, { typeName, entity: shape, load: () => Promise.resolve(null) });
+}
+
 export function nodeKind(typeName: string): NodeKind | undefined {
   return byTypeName.get(typeName);
 }

@@ -5,7 +5,7 @@ import type { Context } from '../../common/context';
 import { payload } from '../../common/errors';
 import { registerNode } from '../../common/node';
 import { DeletePayload, payloadType } from '../../common/payloads';
-import { Ticket } from '../tickets/ticket.entity';
+import type { TicketRead } from '../tickets/ticket.read';
 import { TicketOrder } from '../tickets/ticket.inputs';
 import { snapshotLoader } from '../tickets/ticket.loaders';
 import { principalOf } from '../tickets/ticket.policy';
@@ -91,7 +91,7 @@ export class QueueFieldsResolver {
     @Args(() => PageArgs) args: PageArgs,
     @Arg('orderBy', () => TicketOrder, { nullable: true, description: "The queue's own order when omitted." }) orderBy: TicketOrder | null,
     @Ctx() ctx: Context,
-  ): Promise<ConnectionShape<Ticket>> {
+  ): Promise<ConnectionShape<TicketRead>> {
     const p = await queues.agentPrincipal(ctx);
     return ticketPage(ctx, q.predicate(p), args, orderBy ?? q.order);
   }
@@ -100,7 +100,7 @@ export class QueueFieldsResolver {
 @Resolver(() => TicketType)
 export class TicketQueuesResolver {
   @FieldResolver(() => [QueueType], { description: "The viewer's queues this ticket is in now (empty for end users)." })
-  async queues(@Root() t: Ticket, @Ctx() ctx: Context): Promise<QueueView[]> {
+  async queues(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<QueueView[]> {
     const p = await principalOf(ctx);
     if (p.kind !== 'agent') return [];
     const [all, snapshot] = await Promise.all([queues.visibleQueues(ctx), snapshotLoader(ctx).load(t)]);

@@ -4,7 +4,7 @@ import { ErrorCode, refuse, type Refusal } from '../../common/errors';
 import type { Agent } from '../directory/agent.entity';
 import type { Permission } from '../directory/permissions';
 import { PERMISSIONS } from '../directory/permissions';
-import type { Ticket } from './ticket.entity';
+import type { TicketRead } from './ticket.read';
 import { P, evaluate, type TicketPredicate, type TicketSnapshot } from './ticket-predicate';
 import { isLive, TicketState } from './ticket-state';
 import type { TicketStatus } from './ticket-status.entity';
@@ -150,7 +150,7 @@ export function heldLock(lock: TicketLock, now: Date): { agentId: number; expire
   return lock.agentId !== null && lock.expiresAt !== null && lock.expiresAt.getTime() > now.getTime() ? { agentId: lock.agentId, expiresAt: lock.expiresAt } : null;
 }
 
-export function lockOf(t: Pick<Ticket, 'lockAgent' | 'lockExpiresAt'>): TicketLock {
+export function lockOf(t: Pick<TicketRead, 'lockAgent' | 'lockExpiresAt'>): TicketLock {
   return { agentId: t.lockAgent?.id ?? null, expiresAt: t.lockExpiresAt };
 }
 
@@ -164,7 +164,7 @@ export interface TicketHere {
   now: Date;
 }
 
-export function ticketHere(ticket: Ticket, snapshot: TicketSnapshot, now: Date): TicketHere {
+export function ticketHere(ticket: Pick<TicketRead, 'lockAgent' | 'lockExpiresAt' | 'version'>, snapshot: TicketSnapshot, now: Date): TicketHere {
   return { snapshot, lock: lockOf(ticket), version: ticket.version, now };
 }
 

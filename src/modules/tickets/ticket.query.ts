@@ -4,6 +4,7 @@ import { pageSize, withLazyTotal, type ConnectionShape } from '../../common/conn
 import { topLevelError } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
 import { Ticket } from './ticket.entity';
+import { TicketRow, type TicketRead } from './ticket.read';
 import type { TicketOrder, TicketSearch } from './ticket.inputs';
 import { principalOf, visibility } from './ticket.policy';
 import { P, toSql, type IdField, type TicketPredicate } from './ticket-predicate';
@@ -102,15 +103,15 @@ function decodeCursor(after: string, kind: 'date' | 'int' | 'text', list: string
 /**
  * A keyset page of the tickets the viewer can see that match `where`: the
  * visibility and search predicates compiled to SQL, one statement for the
- * page, one for the exact count only when `totalCount` is selected;
- * entities load by id (relations batched).
+ * page, one for the exact count only when `totalCount` is selected. The
+ * rows are `TicketRow`s, not entities; their relations load batched by key.
  */
 export async function ticketPage(
   ctx: Context,
   where: TicketPredicate,
   args: { first?: number | null; after?: string | null },
   orderBy: TicketOrder | null | undefined,
-): Promise<ConnectionShape<Ticket>> {
+): Promise<ConnectionShape<TicketRead>> {
   const first = pageSize(args.first);
   const order = orderBy ?? DEFAULT_ORDER;
   const { expr, kind } = ORDER_SQL[order.field];
@@ -127,7 +128,7 @@ export async function ticketPage(
     keyset = ` and (${expr}, t."id") ${dir === 'asc' ? '>' : '<'} (${bound}, ?::int)`;
     params.push(value, id);
   }
-  // The page's rows come whole in the keyset statement and are mapped to entities (no second round trip).
+  // The page's rows come whole in the keyset statement, as read rows: no entity, no second round trip.
   const rows = await ctx.em.execute<({ id: number } & Record<string, unknown>)[]>(
     `select t.*, ${expr} as "__sort" from "ticket" t where ${condition}${keyset} order by ${expr} ${dir}, t."id" ${dir} limit ${first + 1}`,
     params,
@@ -139,9 +140,7 @@ export async function ticketPage(
     return encodeCursor(v, Number(r.id), list);
   };
   const edges = page.map((r) => {
-    const cursor = cursorOf(r);
-    delete r.__sort;
-    return { cursor, node: ctx.em.map(Ticket, r) };
+    return { cursor: cursorOf(r), node: new TicketRow(r) };
   });
   return withLazyTotal(
     {
@@ -160,13 +159,13 @@ export async function ticketPage(
   );
 }
 
-/** The ticket with this number if the viewer can see it. */
-export async function ticketByNumber(ctx: Context, number: string): Promise<Ticket | null> {
+/** The ticket with this number if the viewer can see it: one statement, a read row. */
+export async function ticketByNumber(ctx: Context, number: string): Promise<TicketRead | null> {
   if (!/^\d{1,20}$/.test(number)) return null;
   const params: unknown[] = [number];
   const condition = toSql(visibility(await principalOf(ctx)), 't', params);
-  const rows = await ctx.em.execute<{ id: number }[]>(`select t."id" from "ticket" t where t."number" = ? and ${condition}`, params);
-  return rows[0] ? ctx.em.findOne(Ticket, rows[0].id) : null;
+  const rows = await ctx.em.execute<Record<string, unknown>[]>(`select t.* from "ticket" t where t."number" = ? and ${condition}`, params);
+  return rows[0] ? new TicketRow(rows[0]) : null;
 }
 
 export async function ticketById(ctx: Context, id: number): Promise<Ticket | null> {

@@ -7,14 +7,14 @@ import { payload, topLevelError } from '../../common/errors';
 import { registerNode } from '../../common/node';
 import { payloadType } from '../../common/payloads';
 import { AgentType, DepartmentType, EndUserType, TeamType } from '../directory/directory.type';
-import type { Agent } from '../directory/agent.entity';
-import type { Department } from '../directory/department.entity';
-import type { EndUser } from '../directory/end-user.entity';
-import type { Team } from '../directory/team.entity';
+import { Agent } from '../directory/agent.entity';
+import { Department } from '../directory/department.entity';
+import { EndUser } from '../directory/end-user.entity';
+import { Team } from '../directory/team.entity';
 import { TicketEvent } from '../events/ticket-event.entity';
 import { TicketEventConnection } from '../events/ticket-event.type';
 import { SlaPlanType } from '../sla/sla.type';
-import type { SlaPlan } from '../sla/sla-plan.entity';
+import { SlaPlan } from '../sla/sla-plan.entity';
 import { ThreadEntry, ThreadEntryType } from '../threads/thread-entry.entity';
 import { seesEntryType } from '../threads/thread.policy';
 import { ThreadEntryConnection } from '../threads/thread.type';
@@ -24,7 +24,7 @@ import { listsCollaborator, seesCollaborator } from './collaborator.policy';
 import * as collaborators from './collaborator.service';
 import { HelpTopic } from './help-topic.entity';
 import * as intake from './intake.service';
-import type { Priority } from './priority.entity';
+import { Priority } from './priority.entity';
 import { PriorityType, TicketStatusType } from './reference.type';
 import { Ticket } from './ticket.entity';
 import * as locks from './lock.service';
@@ -42,12 +42,13 @@ import {
   TransferTicketInput,
   UpdateTicketInput,
 } from './ticket.inputs';
-import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
+import { collaboratorsLoader, related, relatedOrFail, snapshotLoader } from './ticket.loaders';
+import type { TicketRead } from './ticket.read';
 import { heldLock, lockOf, principalOf, ticketHere, viewerCan, type TicketAbilities } from './ticket.policy';
 import { isOverdue } from './ticket-predicate';
 import { searchPredicate, ticketById, ticketByNumber, ticketPage } from './ticket.query';
 import * as tickets from './ticket.service';
-import type { TicketStatus } from './ticket-status.entity';
+import { TicketStatus } from './ticket-status.entity';
 import {
   CollaboratorType,
   HelpTopicType,
@@ -71,7 +72,7 @@ Field(() => TicketType, { nullable: true })(LockTicketPayload.prototype, 'ticket
 type Result = Promise<object>;
 
 /** The viewer's lock view: `{ agent, expiresAt }` while held. */
-const lockNow = (t: Ticket) => heldLock(lockOf(t), new Date());
+const lockNow = (t: TicketRead) => heldLock(lockOf(t), new Date());
 
 const agentsOnly = (ctx: Context) => {
   if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read this field');
@@ -97,7 +98,7 @@ registerNode({
 export class TicketRootResolver {
   @Query(() => TicketType, { nullable: true, description: 'A ticket by number; null when absent or not visible.' })
   @Access('authenticated')
-  ticket(@Arg('number', () => String) number: string, @Ctx() ctx: Context): Promise<Ticket | null> {
+  ticket(@Arg('number', () => String) number: string, @Ctx() ctx: Context): Promise<TicketRead | null> {
     return ticketByNumber(ctx, number);
   }
 
@@ -108,7 +109,7 @@ export class TicketRootResolver {
     @Arg('search', () => TicketSearch, { nullable: true }) search: TicketSearch | null,
     @Arg('orderBy', () => TicketOrder, { nullable: true }) orderBy: TicketOrder | null,
     @Ctx() ctx: Context,
-  ): Promise<ConnectionShape<Ticket>> {
+  ): Promise<ConnectionShape<TicketRead>> {
     return ticketPage(ctx, await searchPredicate(ctx, search), args, orderBy);
   }
 
@@ -197,58 +198,58 @@ export class TicketRootResolver {
 @Resolver(() => TicketType)
 export class TicketFieldsResolver {
   @FieldResolver(() => TicketStatusType)
-  status(@Root() t: Ticket): Promise<TicketStatus> {
-    return t.status.load() as Promise<TicketStatus>;
+  status(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<TicketStatus> {
+    return relatedOrFail(ctx, TicketStatus, t.status);
   }
 
   @FieldResolver(() => PriorityType)
-  priority(@Root() t: Ticket): Promise<Priority> {
-    return t.priority.load() as Promise<Priority>;
+  priority(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Priority> {
+    return relatedOrFail(ctx, Priority, t.priority);
   }
 
   @FieldResolver(() => DepartmentType)
-  department(@Root() t: Ticket): Promise<Department> {
-    return t.department.load() as Promise<Department>;
+  department(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Department> {
+    return relatedOrFail(ctx, Department, t.department);
   }
 
   @FieldResolver(() => HelpTopicType, { nullable: true })
-  async helpTopic(@Root() t: Ticket): Promise<HelpTopic | null> {
-    return t.helpTopic ? ((await t.helpTopic.load()) ?? null) : null;
+  helpTopic(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<HelpTopic | null> {
+    return related(ctx, HelpTopic, t.helpTopic);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true })
-  async slaPlan(@Root() t: Ticket): Promise<SlaPlan | null> {
-    return t.slaPlan ? ((await t.slaPlan.load()) ?? null) : null;
+  slaPlan(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<SlaPlan | null> {
+    return related(ctx, SlaPlan, t.slaPlan);
   }
 
   @FieldResolver(() => EndUserType)
-  owner(@Root() t: Ticket): Promise<EndUser> {
-    return t.owner.load() as Promise<EndUser>;
+  owner(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<EndUser> {
+    return relatedOrFail(ctx, EndUser, t.owner);
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
-  async assignee(@Root() t: Ticket): Promise<Agent | null> {
-    return t.assignee ? ((await t.assignee.load()) ?? null) : null;
+  assignee(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Agent | null> {
+    return related(ctx, Agent, t.assignee);
   }
 
   @FieldResolver(() => TeamType, { nullable: true })
-  async team(@Root() t: Ticket): Promise<Team | null> {
-    return t.team ? ((await t.team.load()) ?? null) : null;
+  team(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Team | null> {
+    return related(ctx, Team, t.team);
   }
 
   @FieldResolver(() => Boolean, { description: 'Open and past its due date, right now.' })
-  isOverdue(@Root() t: Ticket): boolean {
+  isOverdue(@Root() t: TicketRead): boolean {
     return isOverdue(t);
   }
 
   @FieldResolver(() => [CollaboratorType], { description: 'End users see active CC collaborators and themselves, never others on BCC.' })
-  async collaborators(@Root() t: Ticket, @Ctx() ctx: Context): Promise<Collaborator[]> {
+  async collaborators(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Collaborator[]> {
     return (await collaboratorsLoader(ctx).load(t.id)).filter((c) => listsCollaborator(ctx.viewer, c));
   }
 
   @FieldResolver(() => ThreadEntryConnection, { description: 'Oldest first. End users never see notes.' })
   thread(
-    @Root() t: Ticket,
+    @Root() t: TicketRead,
     @Args(() => PageArgs) args: PageArgs,
     @Arg('types', () => [ThreadEntryType], { nullable: true }) types: ThreadEntryType[] | null,
     @Ctx() ctx: Context,
@@ -258,19 +259,19 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => TicketEventConnection, { nullable: true, description: 'The audit log, oldest first (agents only).' })
-  events(@Root() t: Ticket, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<TicketEvent>> {
+  events(@Root() t: TicketRead, @Args(() => PageArgs) args: PageArgs, @Ctx() ctx: Context): Promise<ConnectionShape<TicketEvent>> {
     agentsOnly(ctx);
     return keysetPage(ctx.em, TicketEvent, { ticket: t.id }, args);
   }
 
   @FieldResolver(() => TicketLockType, { nullable: true, description: 'Who is working on it (agents only); null when unlocked.' })
-  lock(@Root() t: Ticket, @Ctx() ctx: Context): { agentId: number; expiresAt: Date } | null {
+  lock(@Root() t: TicketRead, @Ctx() ctx: Context): { agentId: number; expiresAt: Date } | null {
     agentsOnly(ctx);
     return lockNow(t);
   }
 
   @FieldResolver(() => TicketPermissionsType)
-  async viewerCan(@Root() t: Ticket, @Ctx() ctx: Context): Promise<TicketAbilities> {
+  async viewerCan(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<TicketAbilities> {
     const [principal, snapshot] = await Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]);
     return viewerCan(principal, ticketHere(t, snapshot, new Date()));
   }

@@ -4,6 +4,7 @@ import { EndUser } from '../directory/end-user.entity';
 import { createdInTransaction, sealEvents } from '../events/outbox';
 import { Collaborator } from './collaborator.entity';
 import { Ticket } from './ticket.entity';
+import type { TicketRead } from './ticket.read';
 import { isOverdue, type TicketSnapshot } from './ticket-predicate';
 
 // A ticket's snapshot: the facts the policy, the queues and the event outbox read.
@@ -70,7 +71,7 @@ export async function snapshotsOf(em: EntityManager, tickets: readonly Ticket[])
   return out;
 }
 
-export function snapshotFrom(t: Ticket, owner: { orgId: number | null; orgShares: boolean }, collaboratorIds: number[]): TicketSnapshot {
+export function snapshotFrom(t: TicketRead, owner: { orgId: number | null; orgShares: boolean }, collaboratorIds: number[]): TicketSnapshot {
   return {
     id: t.id,
     state: t.state,
