@@ -69,7 +69,9 @@ export async function relatedOrFail<T extends { id: number }>(ctx: Context, enti
 export function collaboratorsLoader(ctx: Context): DataLoader<number, Collaborator[]> {
   return memo(ctx, collaboratorsLoader, () =>
     new DataLoader<number, Collaborator[]>(async (ticketIds) => {
-      const rows = await ctx.em.find(Collaborator, { ticket: { $in: [...ticketIds] } }, { orderBy: { id: 'asc' } });
+      const columns = entityColumns(ctx.em, Collaborator).map((c) => `"${c}"`);
+      const found = await ctx.em.execute<Record<string, unknown>[]>(`select ${columns.join(', ')} from "collaborator" where "ticket_id" in (?) order by "id"`, [[...ticketIds]]);
+      const rows = found.map((r) => ctx.em.map(Collaborator, r as never));
       const byTicket = new Map<number, Collaborator[]>();
       for (const c of rows) {
         const list = byTicket.get(c.ticket.id);

@@ -288,8 +288,8 @@ export class TicketLockResolver {
 @Resolver(() => CollaboratorType)
 export class CollaboratorResolver {
   @FieldResolver(() => EndUserType)
-  user(@Root() c: Collaborator): Promise<EndUser> {
-    return c.user.load() as Promise<EndUser>;
+  user(@Root() c: Collaborator, @Ctx() ctx: Context): Promise<EndUser> {
+    return relatedOrFail(ctx, EndUser, c.user);
   }
 }
 
