@@ -2,6 +2,11 @@
  * Business hours (SPEC §6): a grace period counted only while the desk is
  * open, in the schedule's own time zone, skipping closed days and holidays.
  * Pure: no I/O, no clock; Intl.DateTimeFormat supplies the zone's rules.
+ * (Not luxon: it reads the same Intl data, shifts a time inside a
+ * spring-forward gap forward by the gap where this file takes the moment of the
+ * jump, and does not tell a repeated time from a plain one — moment/luxon
+ * #1018 — so `instantOf` below would stay; the per-second offset cache keeps
+ * intake's due dates cheap.)
  *
  * What counts, exactly:
  * - Business time is real elapsed time inside open intervals. Each interval
