@@ -3,6 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { Access } from '../../common/access';
 import { PageArgs, keysetPage, type ConnectionShape } from '../../common/connection';
 import { memo, type Context } from '../../common/context';
+import { related } from '../../common/loaders';
 import { payload, topLevelError } from '../../common/errors';
 import { DeletePayload, payloadType } from '../../common/payloads';
 import { EmailAddressScalar } from '../../common/scalars';
@@ -42,6 +43,7 @@ import {
   TeamType,
 } from './directory.type';
 import { EndUser } from './end-user.entity';
+import type { EndUserRead } from './end-user.read';
 import { Organization } from './organization.entity';
 import { PERMISSIONS } from './permissions';
 import { Role } from './role.entity';
@@ -312,14 +314,14 @@ export class TeamFieldsResolver {
 @Resolver(() => EndUserType)
 export class EndUserFieldsResolver {
   @FieldResolver(() => EmailAddressScalar, { nullable: true, description: 'Visible to agents and to the user.' })
-  email(@Root() user: EndUser, @Ctx() ctx: Context): string {
+  email(@Root() user: EndUserRead, @Ctx() ctx: Context): string {
     const v = ctx.viewer;
     return gated(v?.kind === 'agent' || (v?.kind === 'endUser' && v.user.id === user.id), user.email);
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true })
-  async organization(@Root() user: EndUser): Promise<Organization | null> {
-    return user.organization ? ((await user.organization.load()) ?? null) : null;
+  organization(@Root() user: EndUserRead, @Ctx() ctx: Context): Promise<Organization | null> {
+    return related(ctx, Organization, user.organization);
   }
 }
 

@@ -1,11 +1,8 @@
+import type { IdRef } from '../../common/loaders';
 import { registerReadShape } from '../../common/node';
 import { TicketSource } from './ticket-source';
 import { TicketState } from './ticket-state';
 
-/** A relation as reads need it: the key of the row it points to. */
-export interface IdRef {
-  readonly id: number;
-}
 
 /**
  * What reading a ticket needs: its columns and the keys of its relations.

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { Field } from 'type-graphql';
 import { Access } from '../../common/access';
 import { keysetPage, PageArgs, type ConnectionShape } from '../../common/connection';
+import { related, relatedOrFail } from '../../common/loaders';
 import type { Context } from '../../common/context';
 import { payload, topLevelError } from '../../common/errors';
 import { registerNode } from '../../common/node';
@@ -9,7 +10,7 @@ import { payloadType } from '../../common/payloads';
 import { AgentType, DepartmentType, EndUserType, TeamType } from '../directory/directory.type';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
-import { EndUser } from '../directory/end-user.entity';
+import { endUserRead, type EndUserRead } from '../directory/end-user.read';
 import { Team } from '../directory/team.entity';
 import { TicketEvent } from '../events/ticket-event.entity';
 import { TicketEventConnection } from '../events/ticket-event.type';
@@ -42,7 +43,7 @@ import {
   TransferTicketInput,
   UpdateTicketInput,
 } from './ticket.inputs';
-import { collaboratorsLoader, related, relatedOrFail, snapshotLoader } from './ticket.loaders';
+import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
 import type { TicketRead } from './ticket.read';
 import { heldLock, lockOf, principalOf, ticketHere, viewerCan, type TicketAbilities } from './ticket.policy';
 import { isOverdue } from './ticket-predicate';
@@ -223,8 +224,8 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => EndUserType)
-  owner(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<EndUser> {
-    return relatedOrFail(ctx, EndUser, t.owner);
+  owner(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<EndUserRead> {
+    return endUserRead(ctx, t.owner);
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
@@ -288,8 +289,8 @@ export class TicketLockResolver {
 @Resolver(() => CollaboratorType)
 export class CollaboratorResolver {
   @FieldResolver(() => EndUserType)
-  user(@Root() c: Collaborator, @Ctx() ctx: Context): Promise<EndUser> {
-    return relatedOrFail(ctx, EndUser, c.user);
+  user(@Root() c: Collaborator, @Ctx() ctx: Context): Promise<EndUserRead> {
+    return endUserRead(ctx, c.user);
   }
 }
 
