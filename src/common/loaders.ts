@@ -1,7 +1,8 @@
-import { type EntityClass, Reference, wrap } from '@mikro-orm/core';
+import { type Collection, type EntityClass, Reference, ReferenceKind, wrap } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import { entityColumns } from './columns';
 import { memo, type Context } from './context';
+import { registerReadShape, typeNameOfClass } from './node';
 
 /** A relation as reads need it: the key of the row it points to (an entity's reference has it too). */
 export interface IdRef {
@@ -22,46 +23,91 @@ function selectByIds(ctx: Context, entity: EntityClass<unknown>): string {
 }
 
 /**
- * Entities of one class by key, one `where id in (…)` per batch and class
- * (the relations of a page of ticket rows: each status, owner, assignee… once).
+ * What reading an object of an entity class needs: its columns, and its
+ * relations as keys (`IdRef`); no collections. The entity satisfies it, and
+ * so does the plain row `related` returns when the operation does not hold
+ * the entity already: list reads hydrate nothing (NOTES-PERF-SECURITY: entity
+ * hydration is the largest item of a read), entities stay for commands.
  */
-export function entityLoader<T extends { id: number }>(ctx: Context, entity: EntityClass<T>): DataLoader<number, T | null> {
+export type ReadOf<T> = {
+  readonly [K in keyof T as T[K] extends Collection<never> | ((...args: never[]) => unknown) ? never : K]: NonNullable<T[K]> extends Reference<object>
+    ? IdRef | Extract<T[K], null | undefined>
+    : T[K];
+};
+
+interface RowShape {
+  /** The row's prototype: a class of its own, registered under the entity's GraphQL type name. */
+  proto: object;
+  columns: { prop: string; column: string; relation: boolean }[];
+}
+
+const SHAPES = new Map<string, RowShape>();
+
+/** How rows of an entity's table become read objects (built once per class from the ORM's metadata). */
+function shapeOf(ctx: Context, entity: EntityClass<unknown>): RowShape {
+  let shape = SHAPES.get(entity.name);
+  if (shape === undefined) {
+    const props = ctx.em.getMetadata().get(entity.name).props;
+    const columns = entityColumns(ctx.em, entity).map((column) => {
+      const p = props.find((x) => x.fieldNames?.includes(column))!;
+      return { prop: p.name, column, relation: p.kind !== ReferenceKind.SCALAR };
+    });
+    // A named class per entity: `Node.id` and interfaces' resolveType find the type by prototype.
+    const Row = { [`${entity.name}Row`]: class {} }[`${entity.name}Row`]!;
+    const typeName = typeNameOfClass(entity as unknown as abstract new (...args: never[]) => object);
+    if (typeName) registerReadShape(Row, typeName);
+    shape = { proto: Row.prototype, columns };
+    SHAPES.set(entity.name, shape);
+  }
+  return shape;
+}
+
+function readRow(shape: RowShape, row: Record<string, unknown>): object {
+  const out = Object.create(shape.proto) as Record<string, unknown>;
+  for (const c of shape.columns) {
+    const v = row[c.column];
+    out[c.prop] = c.relation ? (v === null || v === undefined ? null : { id: Number(v) }) : v;
+  }
+  return out;
+}
+
+/**
+ * Objects of one class by key for reads, one `where id in (…)` per batch and
+ * class (the relations of a page of ticket rows: each status, assignee… once):
+ * the entity when this operation already holds it loaded, else a plain row.
+ */
+export function readLoader<T extends { id: number }>(ctx: Context, entity: EntityClass<T>): DataLoader<number, ReadOf<T> | null> {
   return memo(ctx, entity, () =>
-    new DataLoader<number, T | null>(async (ids) => {
-      // What this operation already holds (a command's own entities) is not read again.
+    new DataLoader<number, ReadOf<T> | null>(async (ids) => {
       const uow = ctx.em.getUnitOfWork();
-      const byId = new Map<number, T>();
+      const byId = new Map<number, ReadOf<T>>();
       const missing: number[] = [];
       for (const id of ids) {
         const held = uow.getById<T>(entity.name, id as never);
-        if (held && wrap(held).isInitialized()) byId.set(id, held);
+        if (held && wrap(held).isInitialized()) byId.set(id, held as unknown as ReadOf<T>);
         else missing.push(id);
       }
       if (missing.length) {
-        // One plain statement (no query builder), its rows mapped into this operation's identity map.
+        const shape = shapeOf(ctx, entity);
         const rows = await ctx.em.execute<Record<string, unknown>[]>(selectByIds(ctx, entity), [missing]);
-        for (const row of rows) {
-          const e = ctx.em.map(entity, row as never);
-          byId.set(e.id, e);
-        }
+        for (const row of rows) byId.set(Number(row.id), readRow(shape, row) as ReadOf<T>);
       }
       return ids.map((id) => byId.get(id) ?? null);
     }),
   );
 }
 
-/** The entity a relation of a read points to; null when the relation is empty. */
-export async function related<T extends { id: number }>(ctx: Context, entity: EntityClass<T>, ref: IdRef | null | undefined): Promise<T | null> {
+/** What a relation of a read points to, for reading; null when the relation is empty. */
+export async function related<T extends { id: number }>(ctx: Context, entity: EntityClass<T>, ref: IdRef | null | undefined): Promise<ReadOf<T> | null> {
   if (!ref) return null;
   // An entity's loaded reference answers at once.
-  if (Reference.isReference<T>(ref) && ref.isInitialized()) return ref.unwrap();
-  return entityLoader(ctx, entity).load(ref.id);
+  if (Reference.isReference<T>(ref) && ref.isInitialized()) return ref.unwrap() as unknown as ReadOf<T>;
+  return readLoader(ctx, entity).load(ref.id);
 }
 
 /** Like `related` for a relation that is never empty (a foreign key with a restrict rule). */
-export async function relatedOrFail<T extends { id: number }>(ctx: Context, entity: EntityClass<T>, ref: IdRef): Promise<T> {
+export async function relatedOrFail<T extends { id: number }>(ctx: Context, entity: EntityClass<T>, ref: IdRef): Promise<ReadOf<T>> {
   const found = await related(ctx, entity, ref);
   if (!found) throw new Error(`${entity.name} ${ref.id} not found`);
   return found;
 }
-

@@ -35,6 +35,11 @@ export function nodeKind(typeName: string): NodeKind | undefined {
   return byTypeName.get(typeName);
 }
 
+/** The GraphQL type name an entity class is registered under; null for a class that is not a node type. */
+export function typeNameOfClass(entity: abstract new (...args: never[]) => object): string | null {
+  return byEntity.get(entity)?.typeName ?? null;
+}
+
 /** The GraphQL type name of an entity instance. */
 export function typeNameOf(value: object): string {
   let proto = Object.getPrototypeOf(value) as object | null;

@@ -3,15 +3,15 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { Access } from '../../common/access';
 import { PageArgs, keysetPage, type ConnectionShape } from '../../common/connection';
 import { memo, type Context } from '../../common/context';
-import { related } from '../../common/loaders';
+import { related, relatedOrFail, type ReadOf } from '../../common/loaders';
 import { payload, topLevelError } from '../../common/errors';
 import { DeletePayload, payloadType } from '../../common/payloads';
 import { EmailAddressScalar } from '../../common/scalars';
 import { SlaPlanType } from '../sla/sla.type';
-import type { SlaPlan } from '../sla/sla-plan.entity';
+import { SlaPlan } from '../sla/sla-plan.entity';
 import { Agent } from './agent.entity';
 import { Department } from './department.entity';
-import type { DepartmentAccess } from './department-access.entity';
+import { DepartmentAccess } from './department-access.entity';
 import * as agents from './agent.service';
 import * as directory from './directory.service';
 import * as people from './end-user.service';
@@ -228,28 +228,28 @@ function gated<T>(allowed: boolean, value: T): T {
 @Resolver(() => AgentType)
 export class AgentFieldsResolver {
   @FieldResolver(() => EmailAddressScalar, { nullable: true, description: 'Visible to agents.' })
-  email(@Root() agent: Agent, @Ctx() ctx: Context): string {
+  email(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): string {
     return gated(ctx.viewer?.kind === 'agent', agent.email);
   }
 
   @FieldResolver(() => DepartmentType)
-  primaryDepartment(@Root() agent: Agent): Promise<Department> {
-    return agent.primaryDepartment.load() as Promise<Department>;
+  primaryDepartment(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): Promise<ReadOf<Department>> {
+    return relatedOrFail(ctx, Department, agent.primaryDepartment);
   }
 
   @FieldResolver(() => RoleType, { description: 'The role in the primary department.' })
-  role(@Root() agent: Agent): Promise<Role> {
-    return agent.role.load() as Promise<Role>;
+  role(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): Promise<ReadOf<Role>> {
+    return relatedOrFail(ctx, Role, agent.role);
   }
 
   @FieldResolver(() => [DepartmentAccessType], { description: 'Extra departments and the role in each.' })
-  async departmentAccess(@Root() agent: Agent): Promise<DepartmentAccess[]> {
-    return (await agent.departmentAccess.load()).getItems();
+  departmentAccess(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): Promise<DepartmentAccess[]> {
+    return departmentAccessLoader(ctx).load(agent.id);
   }
 
   @FieldResolver(() => [TeamType])
-  async teams(@Root() agent: Agent): Promise<Team[]> {
-    return (await agent.teams.load()).getItems();
+  teams(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): Promise<Team[]> {
+    return teamsOfLoader(ctx).load(agent.id);
   }
 }
 
@@ -266,6 +266,36 @@ export class DepartmentAccessFieldsResolver {
   }
 }
 
+/** Each agent's extra department access, one statement per batch. */
+function departmentAccessLoader(ctx: Context): DataLoader<number, DepartmentAccess[]> {
+  return memo(ctx, departmentAccessLoader, () =>
+    new DataLoader<number, DepartmentAccess[]>(async (agentIds) => {
+      const rows = await ctx.em.find(DepartmentAccess, { agent: { $in: [...agentIds] } }, { orderBy: { id: 'asc' } });
+      return agentIds.map((id) => rows.filter((a) => a.agent.id === id));
+    }),
+  );
+}
+
+/** Each agent's teams by name, one statement per batch. */
+function teamsOfLoader(ctx: Context): DataLoader<number, Team[]> {
+  return memo(ctx, teamsOfLoader, () =>
+    new DataLoader<number, Team[]>(async (agentIds) => {
+      const teams = await ctx.em.find(Team, { members: { $in: [...agentIds] } }, { populate: ['members'], orderBy: { name: 'asc', id: 'asc' } });
+      return agentIds.map((id) => teams.filter((t) => t.members.getItems().some((m) => m.id === id)));
+    }),
+  );
+}
+
+/** Each team's members by name, one statement per batch. */
+function membersLoader(ctx: Context): DataLoader<number, Agent[]> {
+  return memo(ctx, membersLoader, () =>
+    new DataLoader<number, Agent[]>(async (teamIds) => {
+      const teams = await ctx.em.find(Team, { id: { $in: [...teamIds] } }, { populate: ['members'] });
+      return teamIds.map((id) => teams.find((t) => t.id === id)?.members.getItems() ?? []);
+    }),
+  );
+}
+
 function childrenLoader(ctx: Context): DataLoader<number, Department[]> {
   return memo(ctx, childrenLoader, () =>
     new DataLoader<number, Department[]>(async (parentIds) => {
@@ -278,36 +308,36 @@ function childrenLoader(ctx: Context): DataLoader<number, Department[]> {
 @Resolver(() => DepartmentType)
 export class DepartmentFieldsResolver {
   @FieldResolver(() => DepartmentType, { nullable: true })
-  async parent(@Root() dept: Department): Promise<Department | null> {
-    return dept.parent ? ((await dept.parent.load()) ?? null) : null;
+  parent(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<ReadOf<Department> | null> {
+    return related(ctx, Department, dept.parent);
   }
 
   @FieldResolver(() => [DepartmentType], { description: 'Sub-departments, by name.' })
-  children(@Root() dept: Department, @Ctx() ctx: Context): Promise<Department[]> {
+  children(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<Department[]> {
     return childrenLoader(ctx).load(dept.id);
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
-  async manager(@Root() dept: Department): Promise<Agent | null> {
-    return dept.manager ? ((await dept.manager.load()) ?? null) : null;
+  manager(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
+    return related(ctx, Agent, dept.manager);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true, description: 'SLA plan of its new tickets, unless a help topic or filter sets one.' })
-  async slaPlan(@Root() dept: Department): Promise<SlaPlan | null> {
-    return dept.slaPlan ? ((await dept.slaPlan.load()) ?? null) : null;
+  slaPlan(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<ReadOf<SlaPlan> | null> {
+    return related(ctx, SlaPlan, dept.slaPlan);
   }
 }
 
 @Resolver(() => TeamType)
 export class TeamFieldsResolver {
   @FieldResolver(() => AgentType, { nullable: true })
-  async lead(@Root() team: Team): Promise<Agent | null> {
-    return team.lead ? ((await team.lead.load()) ?? null) : null;
+  lead(@Root() team: ReadOf<Team>, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
+    return related(ctx, Agent, team.lead);
   }
 
   @FieldResolver(() => [AgentType])
-  async members(@Root() team: Team): Promise<Agent[]> {
-    return (await team.members.load()).getItems();
+  members(@Root() team: ReadOf<Team>, @Ctx() ctx: Context): Promise<Agent[]> {
+    return membersLoader(ctx).load(team.id);
   }
 }
 

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-g
 import { Access } from '../../common/access';
 import type { Context } from '../../common/context';
 import { payload } from '../../common/errors';
+import { related, type ReadOf } from '../../common/loaders';
 import { registerNode } from '../../common/node';
 import { DeletePayload, payloadType } from '../../common/payloads';
 import { DeleteInput } from '../directory/directory.inputs';
@@ -79,15 +80,15 @@ export class SlaResolver {
 @Resolver(() => SlaPlanType)
 export class SlaPlanFieldsResolver {
   @FieldResolver(() => ScheduleType, { nullable: true, description: 'The business hours the grace period counts in; null counts around the clock.' })
-  async schedule(@Root() plan: SlaPlan): Promise<Schedule | null> {
-    return plan.schedule ? ((await plan.schedule.load()) ?? null) : null;
+  schedule(@Root() plan: ReadOf<SlaPlan>, @Ctx() ctx: Context): Promise<ReadOf<Schedule> | null> {
+    return related(ctx, Schedule, plan.schedule);
   }
 }
 
 @Resolver(() => ScheduleType)
 export class ScheduleFieldsResolver {
   @FieldResolver(() => [ScheduleDayType], { description: 'Monday to Sunday, every day listed (a closed day has no intervals).' })
-  hours(@Root() schedule: Schedule): ScheduleDayType[] {
+  hours(@Root() schedule: ReadOf<Schedule>): ScheduleDayType[] {
     return WEEKDAYS.map((weekday) => ({
       weekday,
       intervals: (schedule.hours[ISO_WEEKDAY[weekday]] ?? []).map(({ start, end }) => ({ start, end })),

@@ -2,18 +2,19 @@ import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql'
 import { Access } from '../../common/access';
 import type { Context } from '../../common/context';
 import { payload, topLevelError } from '../../common/errors';
+import { related, type ReadOf } from '../../common/loaders';
 import { DeletePayload, payloadType } from '../../common/payloads';
-import type { Agent } from '../directory/agent.entity';
-import type { Department } from '../directory/department.entity';
+import { Agent } from '../directory/agent.entity';
+import { Department } from '../directory/department.entity';
 import { DeleteInput } from '../directory/directory.inputs';
 import { AgentType, DepartmentType, TeamType } from '../directory/directory.type';
-import type { Team } from '../directory/team.entity';
+import { Team } from '../directory/team.entity';
 import { SlaPlanType } from '../sla/sla.type';
-import type { SlaPlan } from '../sla/sla-plan.entity';
+import { SlaPlan } from '../sla/sla-plan.entity';
 import type { HelpTopic } from './help-topic.entity';
 import { CreateHelpTopicInput, UpdateHelpTopicInput } from './help-topic.inputs';
 import * as topics from './help-topic.service';
-import type { Priority } from './priority.entity';
+import { Priority } from './priority.entity';
 import { PriorityType } from './reference.type';
 import { HelpTopicType } from './ticket.type';
 
@@ -51,31 +52,31 @@ function agentsOnly(ctx: Context): void {
 @Resolver(() => HelpTopicType)
 export class HelpTopicResolver {
   @FieldResolver(() => DepartmentType, { nullable: true })
-  async department(@Root() h: HelpTopic): Promise<Department | null> {
-    return h.department ? ((await h.department.load()) ?? null) : null;
+  department(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Department> | null> {
+    return related(ctx, Department, h.department);
   }
 
   @FieldResolver(() => PriorityType, { nullable: true, description: "Priority of the topic's new tickets (agents only)." })
-  async priority(@Root() h: HelpTopic, @Ctx() ctx: Context): Promise<Priority | null> {
+  priority(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Priority> | null> {
     agentsOnly(ctx);
-    return h.priority ? ((await h.priority.load()) ?? null) : null;
+    return related(ctx, Priority, h.priority);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true, description: "SLA plan of the topic's new tickets (agents only)." })
-  async slaPlan(@Root() h: HelpTopic, @Ctx() ctx: Context): Promise<SlaPlan | null> {
+  slaPlan(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<SlaPlan> | null> {
     agentsOnly(ctx);
-    return h.slaPlan ? ((await h.slaPlan.load()) ?? null) : null;
+    return related(ctx, SlaPlan, h.slaPlan);
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: "Agent the topic's new tickets are assigned to (agents only)." })
-  async assignAgent(@Root() h: HelpTopic, @Ctx() ctx: Context): Promise<Agent | null> {
+  assignAgent(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
     agentsOnly(ctx);
-    return h.assignAgent ? ((await h.assignAgent.load()) ?? null) : null;
+    return related(ctx, Agent, h.assignAgent);
   }
 
   @FieldResolver(() => TeamType, { nullable: true, description: "Team the topic's new tickets are assigned to (agents only)." })
-  async assignTeam(@Root() h: HelpTopic, @Ctx() ctx: Context): Promise<Team | null> {
+  assignTeam(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Team> | null> {
     agentsOnly(ctx);
-    return h.assignTeam ? ((await h.assignTeam.load()) ?? null) : null;
+    return related(ctx, Team, h.assignTeam);
   }
 }

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { Field } from 'type-graphql';
 import { Access } from '../../common/access';
 import { keysetPage, PageArgs, type ConnectionShape } from '../../common/connection';
-import { related, relatedOrFail } from '../../common/loaders';
+import { related, relatedOrFail, type ReadOf } from '../../common/loaders';
 import type { Context } from '../../common/context';
 import { payload, topLevelError } from '../../common/errors';
 import { registerNode } from '../../common/node';
@@ -199,27 +199,27 @@ export class TicketRootResolver {
 @Resolver(() => TicketType)
 export class TicketFieldsResolver {
   @FieldResolver(() => TicketStatusType)
-  status(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<TicketStatus> {
+  status(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<TicketStatus>> {
     return relatedOrFail(ctx, TicketStatus, t.status);
   }
 
   @FieldResolver(() => PriorityType)
-  priority(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Priority> {
+  priority(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Priority>> {
     return relatedOrFail(ctx, Priority, t.priority);
   }
 
   @FieldResolver(() => DepartmentType)
-  department(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Department> {
+  department(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Department>> {
     return relatedOrFail(ctx, Department, t.department);
   }
 
   @FieldResolver(() => HelpTopicType, { nullable: true })
-  helpTopic(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<HelpTopic | null> {
+  helpTopic(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<HelpTopic> | null> {
     return related(ctx, HelpTopic, t.helpTopic);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true })
-  slaPlan(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<SlaPlan | null> {
+  slaPlan(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<SlaPlan> | null> {
     return related(ctx, SlaPlan, t.slaPlan);
   }
 
@@ -229,12 +229,12 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
-  assignee(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Agent | null> {
+  assignee(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
     return related(ctx, Agent, t.assignee);
   }
 
   @FieldResolver(() => TeamType, { nullable: true })
-  team(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Team | null> {
+  team(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Team> | null> {
     return related(ctx, Team, t.team);
   }
 
@@ -281,7 +281,7 @@ export class TicketFieldsResolver {
 @Resolver(() => TicketLockType)
 export class TicketLockResolver {
   @FieldResolver(() => AgentType)
-  agent(@Root() lock: { agentId: number }, @Ctx() ctx: Context): Promise<Agent> {
+  agent(@Root() lock: { agentId: number }, @Ctx() ctx: Context): Promise<ReadOf<Agent>> {
     return ctx.em.findOneOrFail('Agent', lock.agentId);
   }
 }
