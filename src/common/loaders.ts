@@ -71,6 +71,12 @@ function readRow(shape: RowShape, row: Record<string, unknown>): object {
   return out;
 }
 
+/** Rows of an entity's table (its `entityColumns`) as read objects. */
+export function readRows<T>(ctx: Context, entity: EntityClass<T>, rows: readonly Record<string, unknown>[]): ReadOf<T>[] {
+  const shape = shapeOf(ctx, entity);
+  return rows.map((row) => readRow(shape, row) as ReadOf<T>);
+}
+
 /**
  * Objects of one class by key for reads, one `where id in (…)` per batch and
  * class (the relations of a page of ticket rows: each status, assignee… once):

@@ -1,4 +1,5 @@
 import { entityColumns } from '../../common/columns';
+import { readRows, type ReadOf } from '../../common/loaders';
 import DataLoader from 'dataloader';
 import { memo, type Context } from '../../common/context';
 import { EndUser } from '../directory/end-user.entity';
@@ -7,14 +8,14 @@ import type { TicketRead } from './ticket.read';
 import { snapshotFrom } from './ticket.snapshot';
 import type { TicketSnapshot } from './ticket-predicate';
 
-/** Every collaborator of each ticket, in one query per batch. */
-export function collaboratorsLoader(ctx: Context): DataLoader<number, Collaborator[]> {
+/** Every collaborator of each ticket (read rows), in one query per batch. */
+export function collaboratorsLoader(ctx: Context): DataLoader<number, ReadOf<Collaborator>[]> {
   return memo(ctx, collaboratorsLoader, () =>
-    new DataLoader<number, Collaborator[]>(async (ticketIds) => {
+    new DataLoader<number, ReadOf<Collaborator>[]>(async (ticketIds) => {
       const columns = entityColumns(ctx.em, Collaborator).map((c) => `"${c}"`);
       const found = await ctx.em.execute<Record<string, unknown>[]>(`select ${columns.join(', ')} from "collaborator" where "ticket_id" in (?) order by "id"`, [[...ticketIds]]);
-      const rows = found.map((r) => ctx.em.map(Collaborator, r as never));
-      const byTicket = new Map<number, Collaborator[]>();
+      const rows = readRows(ctx, Collaborator, found);
+      const byTicket = new Map<number, ReadOf<Collaborator>[]>();
       for (const c of rows) {
         const list = byTicket.get(c.ticket.id);
         if (list) list.push(c);

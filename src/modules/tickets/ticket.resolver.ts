@@ -244,7 +244,7 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => [CollaboratorType], { description: 'End users see active CC collaborators and themselves, never others on BCC.' })
-  async collaborators(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<Collaborator[]> {
+  async collaborators(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Collaborator>[]> {
     return (await collaboratorsLoader(ctx).load(t.id)).filter((c) => listsCollaborator(ctx.viewer, c));
   }
 
@@ -289,7 +289,7 @@ export class TicketLockResolver {
 @Resolver(() => CollaboratorType)
 export class CollaboratorResolver {
   @FieldResolver(() => EndUserType)
-  user(@Root() c: Collaborator, @Ctx() ctx: Context): Promise<EndUserRead> {
+  user(@Root() c: ReadOf<Collaborator>, @Ctx() ctx: Context): Promise<EndUserRead> {
     return endUserRead(ctx, c.user);
   }
 }
