@@ -2,7 +2,6 @@ import { entityColumns } from '../../common/columns';
 import { readRows, type ReadOf } from '../../common/loaders';
 import DataLoader from 'dataloader';
 import { memo, type Context } from '../../common/context';
-import { EndUser } from '../directory/end-user.entity';
 import { Collaborator } from './collaborator.entity';
 import type { TicketRead } from './ticket.read';
 import { snapshotFrom } from './ticket.snapshot';
@@ -32,14 +31,17 @@ export function snapshotLoader(ctx: Context): DataLoader<TicketRead, TicketSnaps
     new DataLoader<TicketRead, TicketSnapshot, number>(
       async (tickets) => {
         const collaborators = await collaboratorsLoader(ctx).loadMany(tickets.map((t) => t.id));
-        const owners = await ctx.em.find(EndUser, { id: { $in: [...new Set(tickets.map((t) => t.owner.id))] } }, { populate: ['organization'] });
-        const byId = new Map(owners.map((o) => [o.id, o]));
+        // The owners' organizations and whether they share tickets: one plain statement, no entities.
+        const owners = await ctx.em.execute<{ id: number; org_id: number | null; org_shares: boolean | null }[]>(
+          'select u."id", o."id" as "org_id", o."shares_tickets" as "org_shares" from "end_user" u left join "organization" o on o."id" = u."organization_id" where u."id" in (?)',
+          [[...new Set(tickets.map((t) => t.owner.id))]],
+        );
+        const byId = new Map(owners.map((o) => [Number(o.id), o]));
         return tickets.map((t, i) => {
           const owner = byId.get(t.owner.id);
-          const org = owner?.organization?.getEntity() ?? null;
           const list = collaborators[i];
           const active = Array.isArray(list) ? list.filter((c) => c.isActive).map((c) => c.user.id) : [];
-          return snapshotFrom(t, { orgId: org?.id ?? null, orgShares: org?.sharesTickets ?? false }, active);
+          return snapshotFrom(t, { orgId: owner?.org_id ?? null, orgShares: owner?.org_shares === true }, active);
         });
       },
       { cacheKeyFn: (t) => t.id },
