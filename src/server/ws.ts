@@ -8,10 +8,13 @@ import { formatError } from './errors';
 import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
 import { checkCost } from './query-cost';
 import type { SocketAccessGuard } from './ws-access';
+import { subscribeLive, type LiveOperation } from './ws-live';
 
 /** Close codes: graphql-ws clients stop retrying on 4401 and retry on 4403 and 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
+/** Bytes a socket may have queued and not yet sent before it counts as too slow and is closed (ws-live.ts). */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 type Extra = {
   authorization?: string | undefined;
@@ -39,11 +42,19 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
   const classify = (e: GraphQLError) =>
     e.extensions?.code || e.path || e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(classify(e).toJSON(), e), production));
+  // Each subscription's socket and id, by its context: `subscribe` writes its messages itself (ws-live.ts).
+  const live = new WeakMap<object, LiveOperation>();
+  const liveOptions = { mask, maxBufferedBytes: MAX_BUFFERED_BYTES };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema,
       connectionInitWaitTimeout: 3_000,
+      subscribe: (args) => {
+        const op = live.get(args.contextValue as object);
+        if (!op) throw new Error('a subscription without its socket');
+        return subscribeLive(args, op, liveOptions);
+      },
       onConnect: async (ctx) => {
         const authorization = authorizationOf(ctx.connectionParams);
         const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
@@ -115,6 +126,12 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           operations.delete(id);
           throw error;
         }
+        live.set(contextValue, {
+          socket: extra.socket,
+          id,
+          query: payload.query,
+          documentKey: `${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? null)}\n${payload.query}`,
+        });
         return {
           schema,
           document,

@@ -5,7 +5,7 @@ import { principalOf, visibility } from '../tickets/ticket.policy';
 import { evaluate } from '../tickets/ticket-predicate';
 import { AsyncQueue } from './async-queue';
 import type { StreamEvent } from './dispatcher';
-import { hubOf, listenAfterCatchUp, withDelivery } from './live-hub';
+import { hubOf, listenAfterCatchUp } from './live-hub';
 import { decodeStreamCursor, encodeStreamCursor } from './stream-cursor';
 
 // `ticketEvents`: every event the viewer can see, resumable from a cursor.
@@ -45,5 +45,5 @@ export async function ticketEvents(ctx: Context, after: string | null | undefine
     }
   };
   await listenAfterCatchUp(hub, out, replay, (d) => deliver(d.events, d.em));
-  return withDelivery(ctx, out, Promise.resolve(p));
+  return out;
 }
