@@ -1,9 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate } from '../modules/auth/auth.service';
-import { buildContext, type ContextDeps } from './context';
+import { authenticateToken } from '../modules/auth/auth.service';
+import { buildContext, contextOf, type ContextDeps } from './context';
 import { formatError } from './errors';
 import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
 import { checkCost } from './query-cost';
@@ -13,6 +13,8 @@ import { subscribeLive, type LiveOperation } from './ws-live';
 /** Close codes: graphql-ws clients stop retrying on 4401 and retry on 4403 and 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
+/** Parsed and validated documents kept by their text (a dashboard's subscriptions repeat a few texts). */
+const MAX_CACHED_DOCUMENTS = 500;
 /** Bytes a socket may have queued and not yet sent before it counts as too slow and is closed (ws-live.ts). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -44,6 +46,7 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(classify(e).toJSON(), e), production));
   // Each subscription's socket and id, by its context: `subscribe` writes its messages itself (ws-live.ts).
   const live = new WeakMap<object, LiveOperation>();
+  const documents = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
   const liveOptions = { mask, maxBufferedBytes: MAX_BUFFERED_BYTES };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
@@ -63,10 +66,15 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: send connectionParams.authorization');
           return false;
         }
-        const em = deps.orm.em.fork();
-        let viewer;
+        // A token verified since the last change of anyone's access (ws-access.ts) needs no database work.
+        const trusted = guard.trusted(authorization);
+        if (trusted) {
+          await guard.watch(ctx.extra.socket, authorization, trusted.viewer, trusted.expiresAt, trusted);
+          return true;
+        }
+        let verified;
         try {
-          viewer = await authenticate(em, authorization);
+          verified = await authenticateToken(deps.orm.em.fork(), authorization);
         } catch (error) {
           if (error instanceof GraphQLError && error.extensions?.code === 'UNAUTHENTICATED') {
             // An unknown, expired or revoked token: 4401, which graphql-ws clients do not retry (they do retry 4403).
@@ -77,9 +85,9 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           }
           return false;
         }
-        if (!viewer) return false;
+        if (!verified) return false;
         // Its token and access are re-checked while it stays open.
-        await guard.watch(ctx.extra.socket, authorization, viewer);
+        await guard.watch(ctx.extra.socket, authorization, verified.viewer, verified.expiresAt);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -98,29 +106,37 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           operations.delete(id);
           return errors;
         };
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: MAX_TOKENS });
-        } catch (error) {
-          return refuse([
-            error instanceof GraphQLError
-              ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
-              : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
-          ]);
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) {
-          return refuse(
-            errors.map((e) =>
-              e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-            ),
+        let checked = documents.get(payload.query);
+        if (!checked) {
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query, { maxTokens: MAX_TOKENS });
+          } catch (error) {
+            return refuse([
+              error instanceof GraphQLError
+                ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
+                : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+            ]);
+          }
+          const errors = validate(schema, document, rules).map((e) =>
+            e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
           );
+          checked = { document, errors };
+          if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+          documents.set(payload.query, checked);
         }
+        const { document, errors } = checked;
+        if (errors.length > 0) return refuse(errors);
         const { error: tooCostly } = checkCost(schema, document, payload.variables, payload.operationName);
         if (tooCostly) return refuse([tooCostly]);
         let contextValue;
         try {
-          contextValue = await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
+          // A subscription on a token verified since the last change of anyone's access starts with no database work;
+          // other operations read their viewer afresh, in their own EntityManager.
+          const trusted = extra.authorization && getOperationAST(document, payload.operationName)?.operation === 'subscription' ? guard.trusted(extra.authorization) : null;
+          contextValue = trusted
+            ? contextOf(deps, trusted.viewer, extra.ip ?? 'unknown', trusted.principal)
+            : await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
         } catch (error) {
           if (error instanceof GraphQLError) return refuse([error]);
           operations.delete(id);
