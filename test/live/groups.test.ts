@@ -164,4 +164,59 @@ describe('grouped queueUpdates', () => {
     // One execution per person: the two tabs share theirs.
     expect(executionsOf(VIEWER) - executions).toBe(2);
   });
+
+  it('executes ticketUpdates and ticketEvents once per event for the subscribers whose results cannot differ', async () => {
+    type TicketUpdate = { ticketUpdates: { cursor: string; ticket: { id: string; subject: string; version: number }; event: { kind: string } } };
+    type EventEdge = { ticketEvents: { cursor: string; node: { id: string; kind: string; ticket: { id: string; number: string } } } };
+    const UPDATES = `subscription U($ticketId: ID!) { ticketUpdates(ticketId: $ticketId) { cursor ticket { id subject version } event { kind } } }`;
+    const EVENTS = `subscription E { ticketEvents { cursor node { id kind ticket { id number } } } }`;
+    const ticketId = await supportTicket('Watched by many');
+    const tokens = [w.agents.admin.token, w.agents.admin.token, w.agents.full.token, secondAdmin];
+    const updates = tokens.map((token) => collect(socket(token), parse(UPDATES) as unknown as TypedDocumentNode<TicketUpdate, { ticketId: string }>, { ticketId }));
+    const events = tokens.map((token) => collect(socket(token), parse(EVENTS) as unknown as TypedDocumentNode<EventEdge, Record<string, never>>));
+    let renamed = '';
+    const poke = async () => {
+      renamed = (await renameTicket(t, w.agents.admin.token, ticketId)).subject;
+      const subject = renamed;
+      return (u: TicketUpdate) => u.ticketUpdates.ticket.subject === subject;
+    };
+    await allLive(updates, poke);
+    // ticketEvents are live too once each has heard an event of a later rename
+    await allLive(events, async () => {
+      const before = new Set(events.flatMap((e) => e.items.map((i) => i.ticketEvents.node.id)));
+      await renameTicket(t, w.agents.admin.token, ticketId);
+      return (e: EventEdge) => e.ticketEvents.node.ticket.id === ticketId && !before.has(e.ticketEvents.node.id);
+    });
+    // Settle: once every subscription has the last poke, nothing earlier is still being executed or sent.
+    const settle = await poke();
+    await Promise.all(updates.map((c) => c.until((items) => items.some(settle))));
+    const settledIds = new Set(updates[0]!.items.filter(settle).map((u) => u.ticketUpdates.cursor));
+    await Promise.all(events.map((c) => c.until((items) => items.some((e) => settledIds.has(e.ticketEvents.cursor)))));
+    const [u0, e0] = [executionsOf(UPDATES), executionsOf(EVENTS)];
+    const uAt = updates.map((c) => c.items.length);
+    const eAt = events.map((c) => c.items.length);
+    const subjects: string[] = [];
+    for (let i = 0; i < 3; i++) subjects.push((await renameTicket(t, w.agents.admin.token, ticketId)).subject);
+    const last = subjects.at(-1)!;
+    const ours = (u: TicketUpdate) => subjects.includes(u.ticketUpdates.ticket.subject);
+    const uGot = await Promise.all(updates.map((c, i) => c.until((items) => items.slice(uAt[i]).some((u) => u.ticketUpdates.ticket.subject === last)).then((items) => items.slice(uAt[i]).filter(ours).map((u) => JSON.stringify(u)))));
+    for (const g of uGot) expect(g).toEqual(uGot[0]);
+    expect(uGot[0]!.length).toBe(3);
+    // ticketUpdates: one execution per event for the admins (one of them in two tabs), one for the Support agent
+    // (the admin flag is part of what every result may depend on).
+    // ticketEvents carries every event the viewer can see: this ticket's last three, in order, the same for all four.
+    const ofTicket = (c: Collector<EventEdge>, from: number) => c.items.slice(from).filter((e) => e.ticketEvents.node.ticket.id === ticketId);
+    await Promise.all(events.map((c, i) => c.until(() => ofTicket(c, eAt[i]!).length >= 3)));
+    const eGot = events.map((c, i) => ofTicket(c, eAt[i]!).map((e) => JSON.stringify(e)));
+    for (const g of eGot) expect(g).toEqual(eGot[0]);
+    expect(eGot[0]!.length).toBe(3);
+    expect(executionsOf(UPDATES) - u0).toBe(2 * 3);
+    // `node.ticket` checks the viewer's access to the ticket (it reads the principal): one execution per person and
+    // event, the two tabs of one admin sharing theirs — counted over every event that reached the stream meanwhile.
+    const persons = [0, 0, 1, 2];
+    const reached = new Map<string, Set<number>>();
+    events.forEach((c, i) => c.items.slice(eAt[i]).forEach((e) => (reached.get(e.ticketEvents.node.id) ?? reached.set(e.ticketEvents.node.id, new Set()).get(e.ticketEvents.node.id)!).add(persons[i]!)));
+    expect(executionsOf(EVENTS) - e0).toBe([...reached.values()].reduce((n, p) => n + p.size, 0));
+    for (const c of [...updates, ...events]) expect(c.errors).toEqual([]);
+  });
 });

@@ -26,7 +26,7 @@ export interface Delivery {
    * streams that would build equal payloads build one, so the selection over it
    * is executed once for all of them.
    */
-  shared<T extends object>(identity: string, build: () => T): T;
+  shared: <T extends object>(identity: string, build: () => T) => T;
 }
 
 /**

@@ -32,7 +32,8 @@ export async function ticketUpdates(ctx: Context, ticketId: string): Promise<Asy
       if (ev.ticketId !== ticket.id || ev.seq <= from) continue;
       // Lost access: nothing more about this ticket.
       if (!evaluate(vis, ev.after, ev.at)) return out.end();
-      out.push({ ticketId: ev.ticketId, eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em: d.em });
+      // One payload per event for every subscriber of the ticket: the selection over it is executed once per equal viewer.
+      out.push(d.shared(`ticketUpdate\n${ev.id}`, () => ({ ticketId: ev.ticketId, eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em: d.em })));
     }
   });
   out.whenClosed(stop);
