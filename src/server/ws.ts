@@ -32,8 +32,12 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 /**
  * graphql-ws on the HTTP server's /graphql path: the same schema, context,
  * limits and error masking as HTTP. Every connection must authenticate in
- * `connection_init`; each operation re-checks the token, and `guard` closes
- * the connection once its token or its person's access ends or changes.
+ * `connection_init`; each operation re-checks the token — a subscription, and
+ * a connection, by what `guard` verified since the last announced change of
+ * anyone's access when it holds the token (no database work), any other
+ * operation in the database — and `guard` closes the connection once its
+ * token or its person's access ends or changes. Subscriptions are executed
+ * once per group of equal subscribers and write their own messages (ws-live.ts).
  */
 export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps, guard: SocketAccessGuard) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: deps.config.maxBodyBytes });
