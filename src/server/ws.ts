@@ -15,8 +15,6 @@ export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 /** Parsed and validated documents kept by their text (a dashboard's subscriptions repeat a few texts). */
 const MAX_CACHED_DOCUMENTS = 500;
-/** Bytes a socket may have queued and not yet sent before it counts as too slow and is closed (ws-live.ts). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 type Extra = {
   authorization?: string | undefined;
@@ -51,7 +49,7 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
   // Each subscription's socket and id, by its context: `subscribe` writes its messages itself (ws-live.ts).
   const live = new WeakMap<object, LiveOperation>();
   const documents = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
-  const liveOptions = { mask, maxBufferedBytes: MAX_BUFFERED_BYTES };
+  const liveOptions = { mask, maxBufferedBytes: deps.config.wsMaxBufferedBytes };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
