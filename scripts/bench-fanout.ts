@@ -736,12 +736,14 @@ async function orchestrate(): Promise<number> {
     for (let i = 0; i < opt.warmups && !confirmed; i++) {
       const t = await openTicket(`warm-up ${i + 1}`);
       warmIds.push(t.id);
-      // Until every open socket has it, or no progress for 30 s (at most 300 s).
+      // Until every open socket has it, or no progress for 5 s (at most 300 s): deliveries in flight keep
+      // progressing; a subscription set up after this change hears the next one (30 s here made a server whose
+      // last batch subscribed just after the change wait 30 s for nothing).
       const until = now() + 300_000;
       let s = await statusAll();
       let got = -1;
       let progressAt = now();
-      while ((s.perTicket[t.id] ?? 0) < N - s.closed && now() < until && now() - progressAt < 30_000) {
+      while ((s.perTicket[t.id] ?? 0) < N - s.closed && now() < until && now() - progressAt < 5_000) {
         await sleep(250);
         s = await statusAll();
         if ((s.perTicket[t.id] ?? 0) > got) {

@@ -59,6 +59,7 @@ const envSchema = z.object({
   DESKQL_EVENT_POLL_MS: positiveInt(60_000).default(1000),
   DESKQL_FILTER_REGEX_TIMEOUT_MS: positiveInt(10_000).default(100),
   DESKQL_WS_ACCESS_CHECK_MS: positiveInt(3_600_000).default(30_000),
+  DESKQL_WS_MAX_BUFFERED_BYTES: positiveInt(1024 * 1024 * 1024).default(8 * 1024 * 1024),
   DESKQL_UPLOAD_TTL_HOURS: positiveInt(24 * 365).default(24),
   DESKQL_SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' }).optional(),
   DESKQL_MAIL_FROM: z.string().min(3).max(320).regex(/^[^\r\n]*$/, { message: 'must be one line' }).optional(),
@@ -102,6 +103,8 @@ export interface Config {
   readonly filterRegexTimeoutMs: number;
   /** How often open WebSockets' tokens and access are re-checked (and soon after a change made in this process). */
   readonly wsAccessCheckMs: number;
+  /** A WebSocket with more than this many bytes queued and not yet sent is too slow: closed with 4499. */
+  readonly wsMaxBufferedBytes: number;
   /** Uploads never attached to anything are deleted after this long. */
   readonly uploadTtlMs: number;
   /** Outgoing mail (`smtp://` or `smtps://user:pass@host:port`); undefined: emails stay in the outbox as NOT_CONFIGURED. */
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     eventPollMs: e.DESKQL_EVENT_POLL_MS,
     filterRegexTimeoutMs: e.DESKQL_FILTER_REGEX_TIMEOUT_MS,
     wsAccessCheckMs: e.DESKQL_WS_ACCESS_CHECK_MS,
+    wsMaxBufferedBytes: e.DESKQL_WS_MAX_BUFFERED_BYTES,
     uploadTtlMs: e.DESKQL_UPLOAD_TTL_HOURS * 3_600_000,
     smtpUrl: e.DESKQL_SMTP_URL,
     mailFrom: e.DESKQL_MAIL_FROM,

@@ -1,9 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
-import type { Context, Services } from '../common/context';
+import type { Context, Services, Viewer } from '../common/context';
 import type { Logger } from '../common/logger';
 import { unauthenticated } from '../common/errors';
 import { authenticate, bearerSecret } from '../modules/auth/auth.service';
+import { principalOf, type Principal } from '../modules/tickets/ticket.policy';
 
 export interface ContextDeps {
   orm: MikroORM;
@@ -17,6 +18,12 @@ export async function buildContext(deps: ContextDeps, authorization: string | un
   const em = deps.orm.em.fork();
   const viewer = await authenticate(em, authorization);
   return { em, viewer, config: deps.config, log: deps.log, ip, memo: new Map(), services: deps.services };
+}
+
+/** A context for a viewer and principal already verified (a WebSocket's, see ws-access.ts `trusted`): no database work. */
+export function contextOf(deps: ContextDeps, viewer: Viewer, ip: string, principal: Principal): Context {
+  const memo = new Map<unknown, unknown>([[principalOf, Promise.resolve(principal)]]);
+  return { em: deps.orm.em.fork(), viewer, config: deps.config, log: deps.log, ip, memo, services: deps.services };
 }
 
 /**

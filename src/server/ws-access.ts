@@ -33,6 +33,16 @@ interface Watched {
   fingerprint: string;
 }
 
+/** A token's viewer and principal as last verified, with when the token expires. */
+export interface Verified {
+  viewer: Viewer;
+  principal: Principal;
+  expiresAt: Date | null;
+}
+
+/** Verified tokens kept at most (all are dropped past it; each check keeps those of open sockets). */
+const MAX_TRUSTED = 10_000;
+
 /**
  * Live subscriptions run on the access their socket had when it connected.
  * This guard keeps that true: it re-checks every open socket's token and
@@ -53,8 +63,16 @@ export class SocketAccessGuard {
   /** When the last change was announced, and when the last check ended (ms). */
   private lastChange = 0;
   private lastCheck = 0;
-  /** Principals' fingerprints as of the last check, for connections of people already watched (dropped on any change). */
-  private known = new Map<string, string>();
+  /** Principals and their fingerprints as of the last check, for connections of people already watched (dropped on any change). */
+  private known = new Map<string, { principal: Principal; fingerprint: string }>();
+  /**
+   * Tokens verified (by a connection or a check) since the last announced
+   * change, with their viewer and principal: a new connection or subscription
+   * with one of them needs no database work. Dropped on any change, like `known`;
+   * a token from another process's change is caught by the next check, as the
+   * sockets already open on it are.
+   */
+  private verified = new Map<string, Verified>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -77,14 +95,33 @@ export class SocketAccessGuard {
     await this.running?.catch(() => undefined);
   }
 
-  /** Watches a socket that authenticated with `authorization` as `viewer`. */
-  async watch(socket: WebSocket, authorization: string, viewer: Viewer): Promise<void> {
-    const started = Date.now();
-    let fingerprint = this.known.get(viewerKey(viewer));
-    if (fingerprint === undefined) {
-      fingerprint = principalFingerprint(await loadPrincipal(this.orm.em.fork(), viewer));
-      if (this.lastChange < started) this.known.set(viewerKey(viewer), fingerprint);
+  /** The viewer and principal `authorization` was verified with, when nothing that may change them was announced since (and it has not expired). */
+  trusted(authorization: string): Verified | null {
+    const v = this.verified.get(authorization);
+    if (!v) return null;
+    if (v.expiresAt && v.expiresAt.getTime() <= Date.now()) {
+      this.verified.delete(authorization);
+      return null;
     }
+    return v;
+  }
+
+  private trust(authorization: string, v: Verified): void {
+    if (this.verified.size >= MAX_TRUSTED) this.verified.clear();
+    this.verified.set(authorization, v);
+  }
+
+  /** Watches a socket that authenticated with `authorization` as `viewer` (`verified`: as `trusted` answered). */
+  async watch(socket: WebSocket, authorization: string, viewer: Viewer, expiresAt: Date | null, verified?: Verified): Promise<void> {
+    const started = Date.now();
+    let known = verified ? { principal: verified.principal, fingerprint: principalFingerprint(verified.principal) } : this.known.get(viewerKey(viewer));
+    if (known === undefined) {
+      const principal = await loadPrincipal(this.orm.em.fork(), viewer);
+      known = { principal, fingerprint: principalFingerprint(principal) };
+      if (this.lastChange < started) this.known.set(viewerKey(viewer), known);
+    }
+    if (this.lastChange < started) this.trust(authorization, { viewer, principal: known.principal, expiresAt });
+    const fingerprint = known.fingerprint;
     if (socket.readyState !== socket.OPEN) return;
     this.sockets.set(socket, { authorization, fingerprint });
     socket.once('close', () => this.sockets.delete(socket));
@@ -108,6 +145,7 @@ export class SocketAccessGuard {
   accessChanged(): void {
     this.lastChange = Date.now();
     this.known.clear();
+    this.verified.clear();
     if (this.stopped || this.soon || this.sockets.size === 0) return;
     const wait = Math.max(20, this.lastCheck + MIN_SPACING_MS - Date.now());
     this.soon = setTimeout(() => {
@@ -164,13 +202,24 @@ export class SocketAccessGuard {
       viewers.set(authorization, token ? viewerOfToken(token, now) : 'The token is invalid, expired or revoked');
     }
     const started = Date.now();
-    const fingerprints = new Map<string, string>();
+    const principals = new Map<string, { principal: Principal; fingerprint: string }>();
     for (const viewer of viewers.values()) {
-      if (typeof viewer === 'string' || fingerprints.has(viewerKey(viewer))) continue;
-      fingerprints.set(viewerKey(viewer), principalFingerprint(await loadPrincipal(em, viewer)));
+      if (typeof viewer === 'string' || principals.has(viewerKey(viewer))) continue;
+      const principal = await loadPrincipal(em, viewer);
+      principals.set(viewerKey(viewer), { principal, fingerprint: principalFingerprint(principal) });
     }
+    const fingerprints = new Map([...principals].map(([k, v]) => [k, v.fingerprint]));
     // Fresh as of this check, unless a change came in meanwhile.
-    this.known = this.lastChange < started ? new Map(fingerprints) : new Map<string, string>();
+    const fresh = this.lastChange < started;
+    this.known = fresh ? new Map(principals) : new Map<string, { principal: Principal; fingerprint: string }>();
+    this.verified = new Map<string, Verified>();
+    if (fresh) {
+      for (const [authorization, viewer] of viewers) {
+        if (typeof viewer === 'string') continue;
+        const token = tokens.get(hashes.get(authorization)!);
+        this.verified.set(authorization, { viewer, principal: principals.get(viewerKey(viewer))!.principal, expiresAt: token?.expiresAt ?? null });
+      }
+    }
     let revoked = 0;
     let changed = 0;
     for (const [socket, watched] of this.sockets) {

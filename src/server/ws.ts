@@ -1,17 +1,20 @@
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate } from '../modules/auth/auth.service';
-import { buildContext, type ContextDeps } from './context';
+import { authenticateToken } from '../modules/auth/auth.service';
+import { buildContext, contextOf, type ContextDeps } from './context';
 import { formatError } from './errors';
 import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
 import { checkCost } from './query-cost';
 import type { SocketAccessGuard } from './ws-access';
+import { subscribeLive, type LiveOperation } from './ws-live';
 
 /** Close codes: graphql-ws clients stop retrying on 4401 and retry on 4403 and 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
+/** Parsed and validated documents kept by their text (a dashboard's subscriptions repeat a few texts). */
+const MAX_CACHED_DOCUMENTS = 500;
 
 type Extra = {
   authorization?: string | undefined;
@@ -27,8 +30,12 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
 /**
  * graphql-ws on the HTTP server's /graphql path: the same schema, context,
  * limits and error masking as HTTP. Every connection must authenticate in
- * `connection_init`; each operation re-checks the token, and `guard` closes
- * the connection once its token or its person's access ends or changes.
+ * `connection_init`; each operation re-checks the token — a subscription, and
+ * a connection, by what `guard` verified since the last announced change of
+ * anyone's access when it holds the token (no database work), any other
+ * operation in the database — and `guard` closes the connection once its
+ * token or its person's access ends or changes. Subscriptions are executed
+ * once per group of equal subscribers and write their own messages (ws-live.ts).
  */
 export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps, guard: SocketAccessGuard) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: deps.config.maxBodyBytes });
@@ -39,11 +46,20 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
   const classify = (e: GraphQLError) =>
     e.extensions?.code || e.path || e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(classify(e).toJSON(), e), production));
+  // Each subscription's socket and id, by its context: `subscribe` writes its messages itself (ws-live.ts).
+  const live = new WeakMap<object, LiveOperation>();
+  const documents = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
+  const liveOptions = { mask, maxBufferedBytes: deps.config.wsMaxBufferedBytes };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
       schema,
       connectionInitWaitTimeout: 3_000,
+      subscribe: (args) => {
+        const op = live.get(args.contextValue as object);
+        if (!op) throw new Error('a subscription without its socket');
+        return subscribeLive(args, op, liveOptions);
+      },
       onConnect: async (ctx) => {
         const authorization = authorizationOf(ctx.connectionParams);
         const ip = ctx.extra.request.socket.remoteAddress ?? 'unknown';
@@ -52,10 +68,15 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized: send connectionParams.authorization');
           return false;
         }
-        const em = deps.orm.em.fork();
-        let viewer;
+        // A token verified since the last change of anyone's access (ws-access.ts) needs no database work.
+        const trusted = guard.trusted(authorization);
+        if (trusted) {
+          await guard.watch(ctx.extra.socket, authorization, trusted.viewer, trusted.expiresAt, trusted);
+          return true;
+        }
+        let verified;
         try {
-          viewer = await authenticate(em, authorization);
+          verified = await authenticateToken(deps.orm.em.fork(), authorization);
         } catch (error) {
           if (error instanceof GraphQLError && error.extensions?.code === 'UNAUTHENTICATED') {
             // An unknown, expired or revoked token: 4401, which graphql-ws clients do not retry (they do retry 4403).
@@ -66,9 +87,9 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           }
           return false;
         }
-        if (!viewer) return false;
+        if (!verified) return false;
         // Its token and access are re-checked while it stays open.
-        await guard.watch(ctx.extra.socket, authorization, viewer);
+        await guard.watch(ctx.extra.socket, authorization, verified.viewer, verified.expiresAt);
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -87,34 +108,48 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           operations.delete(id);
           return errors;
         };
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: MAX_TOKENS });
-        } catch (error) {
-          return refuse([
-            error instanceof GraphQLError
-              ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
-              : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
-          ]);
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) {
-          return refuse(
-            errors.map((e) =>
-              e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-            ),
+        let checked = documents.get(payload.query);
+        if (!checked) {
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query, { maxTokens: MAX_TOKENS });
+          } catch (error) {
+            return refuse([
+              error instanceof GraphQLError
+                ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
+                : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+            ]);
+          }
+          const errors = validate(schema, document, rules).map((e) =>
+            e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
           );
+          checked = { document, errors };
+          if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
+          documents.set(payload.query, checked);
         }
+        const { document, errors } = checked;
+        if (errors.length > 0) return refuse(errors);
         const { error: tooCostly } = checkCost(schema, document, payload.variables, payload.operationName);
         if (tooCostly) return refuse([tooCostly]);
         let contextValue;
         try {
-          contextValue = await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
+          // A subscription on a token verified since the last change of anyone's access starts with no database work;
+          // other operations read their viewer afresh, in their own EntityManager.
+          const trusted = extra.authorization && getOperationAST(document, payload.operationName)?.operation === 'subscription' ? guard.trusted(extra.authorization) : null;
+          contextValue = trusted
+            ? contextOf(deps, trusted.viewer, extra.ip ?? 'unknown', trusted.principal)
+            : await buildContext(deps, extra.authorization, extra.ip ?? 'unknown');
         } catch (error) {
           if (error instanceof GraphQLError) return refuse([error]);
           operations.delete(id);
           throw error;
         }
+        live.set(contextValue, {
+          socket: extra.socket,
+          id,
+          query: payload.query,
+          documentKey: `${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? null)}\n${payload.query}`,
+        });
         return {
           schema,
           document,

@@ -21,6 +21,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * person is inactive: UNAUTHENTICATED — never silently anonymous.
  */
 export async function authenticate(em: EntityManager, authorization: string | undefined | null): Promise<Viewer | null> {
+  return (await authenticateToken(em, authorization))?.viewer ?? null;
+}
+
+/** `authenticate`, with when the token expires (null: it does not), for a caller that keeps the viewer a while. */
+export async function authenticateToken(em: EntityManager, authorization: string | undefined | null): Promise<{ viewer: Viewer; expiresAt: Date | null } | null> {
   if (authorization === undefined || authorization === null || authorization.trim() === '') return null;
   const match = BEARER.exec(authorization.trim());
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"', 401);
@@ -31,7 +36,7 @@ export async function authenticate(em: EntityManager, authorization: string | un
   if (!token!.lastUsedAt || now.getTime() - token!.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await em.nativeUpdate(AuthToken, { id: token!.id }, { lastUsedAt: now });
   }
-  return viewer;
+  return { viewer, expiresAt: token!.expiresAt ?? null };
 }
 
 /**

@@ -1,19 +1,32 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
-import { principalOf, type Principal } from '../tickets/ticket.policy';
 import { Ticket } from '../tickets/ticket.entity';
 import type { AsyncQueue } from './async-queue';
 import type { EventDispatcher, StreamEvent } from './dispatcher';
 import { TicketEvent } from './ticket-event.entity';
 
-// The live subscriptions' common part: the hub that fans committed batches out,
-// the catch-up every resumable stream starts with, and the context each payload
-// is resolved in. The subscriptions: queue-updates.ts, ticket-updates.ts, ticket-events.ts.
+// The live subscriptions' common part: the hub that fans committed batches out and
+// the catch-up every resumable stream starts with. The subscriptions: queue-updates.ts,
+// ticket-updates.ts, ticket-events.ts. Each payload carries the EntityManager its
+// selection is resolved through (`LivePayload`); the WebSocket layer
+// (src/server/ws-live.ts) builds the context for it and executes the selection once
+// per payload object and what the selection depends on.
+
+/** What every live payload carries: the EntityManager its selection is resolved through. */
+export interface LivePayload {
+  em: EntityManager;
+}
 
 /** A batch of committed events with the one EntityManager every subscriber resolves it through. */
 export interface Delivery {
   events: StreamEvent[];
   em: EntityManager;
+  /**
+   * The one payload object of this delivery for a given identity (see `shared`):
+   * streams that would build equal payloads build one, so the selection over it
+   * is executed once for all of them.
+   */
+  shared: <T extends object>(identity: string, build: () => T) => T;
 }
 
 /**
@@ -42,7 +55,13 @@ export class LiveHub {
       await em.find(Ticket, { id: { $in: [...new Set(events.map((e) => e.ticketId))] } });
       await em.find(TicketEvent, { id: { $in: events.map((e) => e.id) } });
     }
-    for (const l of this.listeners) l({ events, em });
+    const payloads = new Map<string, object>();
+    const shared = <T extends object>(identity: string, build: () => T): T => {
+      let p = payloads.get(identity) as T | undefined;
+      if (!p) payloads.set(identity, (p = build()));
+      return p;
+    };
+    for (const l of this.listeners) l({ events, em, shared });
     this.options.onBatch?.();
   }
 
@@ -63,15 +82,6 @@ export function hubOf(ctx: Context): LiveHub {
 }
 
 /**
- * Points the subscription's context at this delivery: its shared
- * EntityManager and fresh per-delivery loaders, keeping the principal.
- */
-function deliverThrough(ctx: Context, em: EntityManager, principal: Promise<Principal>): void {
-  ctx.em = em;
-  ctx.memo = new Map<unknown, unknown>([[principalOf, principal]]);
-}
-
-/**
  * Listens from now on, holding the deliveries until `catchUp` has read what
  * came before them (a baseline, a replay from the event table); then hands the
  * held ones to `deliver` in order, and the later ones as they come. `deliver`
@@ -85,23 +95,6 @@ export async function listenAfterCatchUp(hub: LiveHub, out: Pick<AsyncQueue<unkn
   await catchUp();
   live = true;
   for (const d of held.splice(0)) deliver(d);
-}
-
-/** Sets the context to each payload's delivery before GraphQL resolves it. */
-export function withDelivery<T extends object>(ctx: Context, source: AsyncQueue<T>, principal: Promise<Principal>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]: () => ({
-      next: async () => {
-        const r = await source.next();
-        if (!r.done) {
-          const em = (r.value as { em?: EntityManager }).em;
-          if (em) deliverThrough(ctx, em, principal);
-        }
-        return r;
-      },
-      return: () => source.return(),
-    }),
-  };
 }
 
 declare module '../../common/context' {

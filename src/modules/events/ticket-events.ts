@@ -5,7 +5,7 @@ import { principalOf, visibility } from '../tickets/ticket.policy';
 import { evaluate } from '../tickets/ticket-predicate';
 import { AsyncQueue } from './async-queue';
 import type { StreamEvent } from './dispatcher';
-import { hubOf, listenAfterCatchUp, withDelivery } from './live-hub';
+import { hubOf, listenAfterCatchUp, type Delivery } from './live-hub';
 import { decodeStreamCursor, encodeStreamCursor } from './stream-cursor';
 
 // `ticketEvents`: every event the viewer can see, resumable from a cursor.
@@ -29,11 +29,14 @@ export async function ticketEvents(ctx: Context, after: string | null | undefine
   const vis = visibility(p);
   let last = after ? decodeStreamCursor(after) : hub.dispatcher.position;
   const out = new AsyncQueue<EventEdgePayload>();
-  const deliver = (events: StreamEvent[], em: EntityManager) => {
+  const deliver = (events: StreamEvent[], em: EntityManager, shared?: Delivery['shared']) => {
     for (const ev of events) {
       if (ev.seq <= last) continue;
       last = ev.seq;
-      if (evaluate(vis, ev.after, ev.at)) out.push({ eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em });
+      if (!evaluate(vis, ev.after, ev.at)) continue;
+      const edge = () => ({ eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em });
+      // Live, one payload per event for every subscriber: the selection over it is executed once per equal viewer.
+      out.push(shared ? shared(`ticketEvent\n${ev.id}`, edge) : edge());
     }
   };
   // Replay in pages until the table has nothing newer, then switch to the held live batches.
@@ -44,6 +47,6 @@ export async function ticketEvents(ctx: Context, after: string | null | undefine
       deliver(page, ctx.em.fork());
     }
   };
-  await listenAfterCatchUp(hub, out, replay, (d) => deliver(d.events, d.em));
-  return withDelivery(ctx, out, Promise.resolve(p));
+  await listenAfterCatchUp(hub, out, replay, (d) => deliver(d.events, d.em, d.shared));
+  return out;
 }

@@ -6,7 +6,7 @@ import { principalOf, visibility } from '../tickets/ticket.policy';
 import { evaluate } from '../tickets/ticket-predicate';
 import { ticketById } from '../tickets/ticket.query';
 import { AsyncQueue } from './async-queue';
-import { hubOf, withDelivery } from './live-hub';
+import { hubOf } from './live-hub';
 import { encodeStreamCursor } from './stream-cursor';
 
 // `ticketUpdates`: every change to one ticket while the viewer can see it.
@@ -32,9 +32,10 @@ export async function ticketUpdates(ctx: Context, ticketId: string): Promise<Asy
       if (ev.ticketId !== ticket.id || ev.seq <= from) continue;
       // Lost access: nothing more about this ticket.
       if (!evaluate(vis, ev.after, ev.at)) return out.end();
-      out.push({ ticketId: ev.ticketId, eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em: d.em });
+      // One payload per event for every subscriber of the ticket: the selection over it is executed once per equal viewer.
+      out.push(d.shared(`ticketUpdate\n${ev.id}`, () => ({ ticketId: ev.ticketId, eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em: d.em })));
     }
   });
   out.whenClosed(stop);
-  return withDelivery(ctx, out, Promise.resolve(p));
+  return out;
 }
