@@ -38,7 +38,7 @@ export class ReferenceCache {
         return new Map(found.map((e) => [String(wrap(e, true).getPrimaryKey()), wrap(e).toPOJO() as EntityData<T>]));
       })();
       rows = loading;
-      this.tables.set(key, loading as Promise<Map<string, EntityData<object>>>);
+      this.tables.set(key, loading);
       loading.catch(() => {
         if (this.tables.get(key) === (loading as unknown)) this.tables.delete(key);
       });
