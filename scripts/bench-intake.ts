@@ -5,7 +5,11 @@
  * (steadier than wall time on a shared machine) and, on PostgreSQL, the SQL
  * statements per ticket (pg_stat_statements) beside the raw write floor
  * measured in the same run and database (plain `pg`, one transaction of
- * three INSERTs per ticket); asserts nothing.
+ * three INSERTs per ticket); asserts nothing. Then the commands agents use
+ * most, on the tickets opened (issue 10 goal 3): `replyToTicket` with a
+ * `statusId`, `addNote`, `assignTicket` (to another agent, so an alert is
+ * written) and `setTicketStatus` closing 50 tickets at once, each with its CPU
+ * and statements per command.
  *
  *   npm run bench:intake                                   # embedded database (a fresh temp folder)
  *   npm run bench:intake -- --database-url postgresql://u:p@127.0.0.1:5432/postgres
@@ -54,6 +58,13 @@ const CREATE_FILTER = `mutation($input: CreateTicketFilterInput!) { createTicket
 const UPDATE_FILTER = `mutation($input: UpdateTicketFilterInput!) { updateTicketFilter(input: $input) { userErrors { message } } }`;
 const DRY_RUN = `query($input: TestTicketFiltersInput!) { testTicketFilters(input: $input) { filters { matched } } }`;
 const OPEN = `mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { id } userErrors { code message } } }`;
+const REPLY = `mutation($input: ReplyToTicketInput!) { replyToTicket(input: $input) { ticket { id } userErrors { code message } } }`;
+const NOTE = `mutation($input: AddNoteInput!) { addNote(input: $input) { ticket { id } userErrors { code message } } }`;
+const ASSIGN = `mutation($input: AssignTicketInput!) { assignTicket(input: $input) { ticket { id } userErrors { code message } } }`;
+const BULK = `mutation($input: SetTicketStatusInput!) { setTicketStatus(input: $input) { tickets { id } userErrors { code message } } }`;
+
+/** The tickets the intake runs opened: the agents' commands work on them, each on tickets of its own. */
+const opened: string[] = [];
 
 /** 50 filters of the kinds admins write: words, domains, regexes, any-of rules, source-limited ones; ten have regex rules. */
 function filterInputs(ref: { salesId: string; teamId: string; high: string; emergency: string }) {
@@ -191,9 +202,10 @@ async function run(url: string, token: string, count: number, concurrency: numbe
       while (next < count) {
         const n = offset + next++;
         const t0 = performance.now();
-        const data = await gql<{ openTicket: { userErrors: unknown[] } }>(url, OPEN, { input: ticketInput(n, matching) }, token);
+        const data = await gql<{ openTicket: { userErrors: unknown[]; ticket: { id: string } | null } }>(url, OPEN, { input: ticketInput(n, matching) }, token);
         latencies.push(performance.now() - t0);
         if (data.openTicket.userErrors.length) throw new Error(JSON.stringify(data.openTicket.userErrors));
+        opened.push(data.openTicket.ticket!.id);
       }
     }),
   );
@@ -205,6 +217,39 @@ async function run(url: string, token: string, count: number, concurrency: numbe
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const ran = (await statements?.count()) ?? null;
   return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, statements: ran === null ? null : ran / count, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+}
+
+/** `count` runs of `op` (given 0…count-1) by `concurrency` clients: throughput, latency, server CPU and statements per run. */
+async function measure(count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Result> {
+  const latencies: number[] = [];
+  await statements?.reset();
+  const cpu0 = cpuMs(serverPid);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+  const cpu1 = cpuMs(serverPid);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const ran = (await statements?.count()) ?? null;
+  return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, statements: ran === null ? null : ran / count, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+}
+
+/** A command that must go through: its payload's userErrors are empty. */
+async function command(url: string, token: string, query: string, input: Record<string, unknown>): Promise<void> {
+  const data = await gql<Record<string, { userErrors: unknown[] }>>(url, query, { input }, token);
+  const payload = Object.values(data)[0]!;
+  if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
 }
 
 /**
@@ -334,11 +379,11 @@ async function main(): Promise<void> {
     const floors: { one: Result[]; many: Result[] } = { one: [], many: [] };
     await run(server.url, token, 30, CONCURRENCY, offset); // warm-up
     offset += 30;
-    const line = (label: string, r: Result) =>
+    const line = (label: string, r: Result, unit = 'tickets/s') =>
       console.log(
-        `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(6)} tickets/s  p50 ${r.p50.toFixed(0).padStart(5)} ms  p99 ${r.p99.toFixed(0).padStart(5)} ms  max ${r.max.toFixed(0).padStart(5)} ms` +
-          (r.cpu !== null ? `  server CPU ${r.cpu.toFixed(1).padStart(5)} ms/ticket` : '') +
-          (r.statements != null ? `  ${r.statements.toFixed(1).padStart(5)} statements/ticket` : ''),
+        `${label.padEnd(52)} ${r.perSecond.toFixed(1).padStart(6)} ${unit}  p50 ${r.p50.toFixed(0).padStart(5)} ms  p99 ${r.p99.toFixed(0).padStart(5)} ms  max ${r.max.toFixed(0).padStart(5)} ms` +
+          (r.cpu !== null ? `  server CPU ${r.cpu.toFixed(1).padStart(5)} ms/${unit === 'tickets/s' ? 'ticket' : 'command'}` : '') +
+          (r.statements != null ? `  ${r.statements.toFixed(1).padStart(5)} statements/${unit === 'tickets/s' ? 'ticket' : 'command'}` : ''),
       );
     const scenarios = [
       { label: ' 0 filters', filters: false, matching: true },
@@ -367,6 +412,59 @@ async function main(): Promise<void> {
           line(`round ${round}: ${scenario.label}, ${concurrency} client${concurrency > 1 ? 's' : ''}`, r);
           if (floor) console.log(`${''.padEnd(52)} ${((100 * r.perSecond) / floor.perSecond).toFixed(1).padStart(6)} % of the floor's throughput, p50 ${(r.p50 / floor.p50).toFixed(1)}x the floor's`);
         }
+      }
+    }
+
+    // The agents' commands (goal 3), each on tickets nobody has touched since intake.
+    const refs = await gql<{ ticketStatuses: { id: string; name: string }[]; roles: { id: string; name: string }[]; departments: { id: string; name: string }[] }>(
+      server.url,
+      '{ ticketStatuses { id name } roles { id name } departments { id name } }',
+      {},
+      token,
+    );
+    const statusId = (name: string) => refs.ticketStatuses.find((x) => x.name === name)!.id;
+    const agent = await gql<{ createAgent: { agent: { id: string } | null; userErrors: unknown[] } }>(
+      server.url,
+      'mutation($input: CreateAgentInput!) { createAgent(input: $input) { agent { id } userErrors { message } } }',
+      {
+        input: {
+          name: 'Bench Agent',
+          email: 'bench.agent@desk.test',
+          password: PASSWORD,
+          primaryDepartmentId: refs.departments[0]!.id,
+          roleId: refs.roles[0]!.id,
+          // the filters route some tickets to Sales: the agent may be assigned in every department
+          departmentAccess: refs.departments.slice(1).map((d) => ({ departmentId: d.id, roleId: refs.roles[0]!.id })),
+        },
+      },
+      token,
+    );
+    if (!agent.createAgent.agent) throw new Error(JSON.stringify(agent.createAgent.userErrors));
+    const agentId = agent.createAgent.agent.id;
+    let used = 0;
+    const take = (n: number): string[] => {
+      used += n;
+      return opened.slice(used - n, used);
+    };
+    const BULK_SIZE = 50;
+    const runs = (concurrency: number, perOp: number) => Math.max(concurrency * (perOp > 1 ? 1 : 2), Math.ceil((concurrency === 1 ? TICKETS / 4 : TICKETS / 2) / perOp));
+    const commands = [
+      { label: 'replyToTicket with statusId (Resolved)', perOp: 1, op: (ids: string[]) => command(server.url, token, REPLY, { ticketId: ids[0], body: '<p>Shipped today; tracking follows.</p>', statusId: statusId('Resolved') }) },
+      { label: 'addNote', perOp: 1, op: (ids: string[]) => command(server.url, token, NOTE, { ticketId: ids[0], body: '<p>Called the carrier.</p>' }) },
+      { label: 'assignTicket (to another agent)', perOp: 1, op: (ids: string[]) => command(server.url, token, ASSIGN, { ticketId: ids[0], agentId }) },
+      { label: `setTicketStatus of ${BULK_SIZE} tickets (Closed)`, perOp: BULK_SIZE, op: (ids: string[]) => command(server.url, token, BULK, { ticketIds: ids, statusId: statusId('Closed') }) },
+    ];
+    const needed = commands.reduce((n, c) => n + [1, CONCURRENCY].reduce((m, k) => m + runs(k, c.perOp) * c.perOp, 0), 0);
+    // more tickets to work on, unmeasured, when the intake runs opened too few
+    if (opened.length < needed) await run(server.url, token, needed - opened.length, CONCURRENCY, offset);
+    for (const c of commands) {
+      for (const concurrency of [1, CONCURRENCY]) {
+        const count = runs(concurrency, c.perOp);
+        const ids = take(count * c.perOp);
+        const r = await measure(count, concurrency, (i) => c.op(ids.slice(i * c.perOp, (i + 1) * c.perOp)));
+        line(`${c.label}, ${concurrency} client${concurrency > 1 ? 's' : ''}`, r, 'commands/s');
+        const floor = (concurrency === 1 ? floors.one : floors.many).at(-1);
+        if (floor && c.perOp === 1) console.log(`${''.padEnd(52)} ${((100 * r.perSecond) / floor.perSecond).toFixed(1).padStart(6)} % of the write floor's transactions/s`);
       }
     }
     console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

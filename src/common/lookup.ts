@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { ClassType } from 'type-graphql';
 import { ErrorCode, type Problems } from './errors';
 import { decodeIdOf } from './global-id';
+import { refById } from './reference-cache';
 
 /**
  * Resolves a global id from a mutation input to an entity. A malformed id,
@@ -17,6 +18,14 @@ export async function lookup<T extends object>(
 ): Promise<T | null> {
   const key = decodeIdOf(typeName, id);
   const found = key === null ? null : await em.findOne(entity, { id: key } as never);
+  if (!found) problems.add(ErrorCode.NOT_FOUND, `${typeName} not found`, field);
+  return found;
+}
+
+/** `lookup` of reference data (statuses, priorities, departments, help topics): from the reference cache. */
+export async function lookupRef<T extends { id: number }>(em: EntityManager, entity: ClassType<T>, typeName: string, id: string, field: string, problems: Problems): Promise<T | null> {
+  const key = decodeIdOf(typeName, id);
+  const found = key === null ? null : await refById(em, entity, key);
   if (!found) problems.add(ErrorCode.NOT_FOUND, `${typeName} not found`, field);
   return found;
 }

@@ -9,6 +9,17 @@ import type { Config } from '../config';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 import { DeskPGliteDriver } from './pglite-driver';
+import { ReferenceInvalidation } from '../common/reference-cache';
+import { Department } from '../modules/directory/department.entity';
+import { DepartmentEmailSettings, EmailTemplate } from '../modules/email/email.entity';
+import { Mailbox } from '../modules/email/mailbox.entity';
+import { NOTIFY_CHANNEL } from '../modules/events/outbox';
+import { TicketFilter } from '../modules/filters/ticket-filter.entity';
+import { Schedule } from '../modules/sla/schedule.entity';
+import { SlaPlan } from '../modules/sla/sla-plan.entity';
+import { HelpTopic } from '../modules/tickets/help-topic.entity';
+import { Priority } from '../modules/tickets/priority.entity';
+import { TicketStatus } from '../modules/tickets/ticket-status.entity';
 
 export type Orm = MikroORM;
 
@@ -67,6 +78,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
       pool: { min: 0, max: 10 },
       ...(queryLogging(options) as Options<PostgreSqlDriver>),
     });
+    // Reference data changes reach the other processes on the events' channel (the dispatcher listens).
+    orm.em.getEventManager().registerSubscriber(new ReferenceInvalidation(NOTIFY_CHANNEL, REFERENCE_DATA));
     return { orm, engine: 'postgresql', close: () => orm.close(true) };
   }
   // Create PGlite ourselves so the data lives on disk (the driver's own instance is in-memory).
@@ -90,6 +103,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     driverOptions: { connection: { pglite: () => pglite } },
     ...queryLogging(options),
   })) as unknown as MikroORM;
+  orm.em.getEventManager().registerSubscriber(new ReferenceInvalidation(null, REFERENCE_DATA));
   return {
     orm,
     engine: 'pglite',
@@ -99,6 +113,9 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     },
   };
 }
+
+/** The entity types the reference cache holds (src/common/reference-cache.ts): a change of one drops it everywhere. */
+const REFERENCE_DATA = [TicketStatus, Priority, Department, HelpTopic, SlaPlan, Schedule, TicketFilter, Mailbox, EmailTemplate, DepartmentEmailSettings];
 
 const MIGRATION_LOCK = 7_460_000;
 

@@ -13,6 +13,7 @@ import { startEmail } from '../modules/email/email.server';
 import { writeEmails } from '../modules/email/outbound.service';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live-hub';
+import { writeSealedEvents } from '../modules/events/outbox';
 import { sealTicketEvents } from '../modules/tickets/ticket.snapshot';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
 import { QueueCountCompactor } from '../modules/queues/queue-counters';
@@ -44,8 +45,9 @@ export interface RunningServer {
 export function createServices(config: Config): Services {
   return {
     // Every command transaction ends with these, in this order: the events are sealed with the
-    // tickets' new facts, then the emails they cause are written from the sealed events.
-    beforeCommit: [sealTicketEvents, writeEmails],
+    // tickets' new facts, the emails they cause are written from the sealed events, then the events
+    // themselves in one statement under the ordering lock, held from there to the commit.
+    beforeCommit: [sealTicketEvents, writeEmails, writeSealedEvents],
     loginLimits: new LoginLimiter({
       windowMs: config.loginWindowMs,
       email: { maxFailures: config.loginMaxFailures, freeFailures: 3 },

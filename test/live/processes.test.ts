@@ -222,6 +222,47 @@ describe.runIf(process.env.DATABASE_URL)('two server processes on one PostgreSQL
       expect(codes).toEqual([0, 0]);
     }
   }, 90_000);
+
+  it("an admin's change of reference data through one reaches the other's cache (issue 10)", async () => {
+    const db = await testDatabase();
+    let a: Proc | undefined;
+    let b: Proc | undefined;
+    try {
+      a = await spawnServer(db.env);
+      b = await spawnServer(db.env);
+      const token = await login(a.url);
+      const OPEN_PRIORITY = 'mutation($input: OpenTicketInput!) { openTicket(input: $input) { ticket { priority { name } } userErrors { code message } } }';
+      const openOnB = async () => {
+        const res = await post<{ openTicket: { ticket: { priority: { name: string } } | null } }>(
+          b!.url,
+          OPEN_PRIORITY,
+          { input: { subject: 'VIP printer', body: 'x', owner: { email: 'owner@customer.test' } } },
+          token,
+        );
+        return res.data!.openTicket.ticket!.priority.name;
+      };
+      // B reads (and caches) the filters and priorities: none matches yet.
+      expect(await openOnB()).toBe('Normal');
+      const priorities = await post<{ priorities: { id: string; name: string }[] }>(a.url, '{ priorities { id name } }', {}, token);
+      const emergency = priorities.data!.priorities.find((p) => p.name === 'Emergency')!.id;
+      const created = await post<{ createTicketFilter: { userErrors: unknown[] } }>(
+        a.url,
+        'mutation($input: CreateTicketFilterInput!) { createTicketFilter(input: $input) { userErrors { message } } }',
+        { input: { name: 'VIP', rules: [{ field: 'SUBJECT', operator: 'CONTAINS', value: 'VIP' }], actions: { priorityId: emergency } } },
+        token,
+      );
+      expect(created.data!.createTicketFilter.userErrors).toEqual([]);
+      // The NOTIFY arrives at B some milliseconds after A's commit: B's cache has no expiry, so without it
+      // every ticket below would stay Normal.
+      const seen: string[] = [];
+      for (const until = Date.now() + 10_000; Date.now() < until && seen.at(-1) !== 'Emergency'; await sleep(20)) seen.push(await openOnB());
+      expect(seen.at(-1)).toBe('Emergency');
+    } finally {
+      const codes = await Promise.all([terminate(a), terminate(b)]);
+      await db.drop();
+      expect(codes).toEqual([0, 0]);
+    }
+  }, 90_000);
 });
 
 describe('a server process killed while events flow', () => {

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { ref } from '@mikro-orm/core';
 import { decodeIdOf } from '../../common/global-id';
+import { refById, refRows, refWhere } from '../../common/reference-cache';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Attachment } from '../attachments/attachment.entity';
 import { variableValues } from '../canned/canned.use';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { EndUser } from '../directory/end-user.entity';
-import { transactionEvents } from '../events/outbox';
+import { createdInTransaction, transactionEvents } from '../events/outbox';
 import { TicketEventKind, type TicketEvent } from '../events/ticket-event.entity';
 import { ThreadEntry } from '../threads/thread-entry.entity';
 import { Collaborator, CollaboratorRole } from '../tickets/collaborator.entity';
@@ -137,17 +138,20 @@ export function newMessageId(domain: string): string {
 }
 
 /** The mailbox a ticket's mail goes out from: the one it came in through, else its department's, else the first. */
-export async function mailboxForTicket(em: EntityManager, ticket: Ticket): Promise<Mailbox | null> {
-  const first = await em.findOne(InboundEmail, { ticket: ticket.id, mailbox: { $ne: null } }, { orderBy: { id: 'asc' }, fields: ['mailbox'] });
+export async function mailboxForTicket(em: EntityManager, ticket: Ticket, known: { inbound: boolean } = { inbound: true }): Promise<Mailbox | null> {
+  // A ticket this transaction created outside an inbound email's scope has no inbound email (nothing to read).
+  const first = known.inbound ? await em.findOne(InboundEmail, { ticket: ticket.id, mailbox: { $ne: null } }, { orderBy: { id: 'asc' }, fields: ['mailbox'] }) : null;
   if (first?.mailbox) {
-    const box = await em.findOne(Mailbox, first.mailbox.id);
+    const box = await refById(em, Mailbox, first.mailbox.id);
     if (box) return box;
   }
-  return (await em.findOne(Mailbox, { department: ticket.department.id }, { orderBy: { id: 'asc' } })) ?? (await em.findOne(Mailbox, { id: { $gt: 0 } }, { orderBy: { id: 'asc' } }));
+  const boxes = await refWhere(em, Mailbox, () => true);
+  return boxes.find((b) => b.department?.id === ticket.department.id) ?? boxes[0] ?? null;
 }
 
 async function departmentSettings(em: EntityManager, departmentId: number): Promise<{ autoResponse: boolean; responses: boolean; alerts: boolean }> {
-  return (await em.findOne(DepartmentEmailSettings, { department: departmentId })) ?? { autoResponse: true, responses: true, alerts: true };
+  const row = (await refRows(em, DepartmentEmailSettings)).find((r) => Number(r.department) === departmentId);
+  return row ? { autoResponse: row.autoResponse !== false, responses: row.responses !== false, alerts: row.alerts !== false } : { autoResponse: true, responses: true, alerts: true };
 }
 
 /**
@@ -171,11 +175,13 @@ class OutboxWriter {
   private async ticketMail(ticket: Ticket) {
     let m = this.perTicket.get(ticket.id);
     if (!m) {
-      const mailbox = await mailboxForTicket(this.em, ticket);
+      // a ticket this transaction created, outside an inbound email's scope: no mail about it exists but what this writer writes
+      const fresh = !this.scope && createdInTransaction(this.em, ticket.id);
+      const mailbox = await mailboxForTicket(this.em, ticket, { inbound: !fresh });
       const department = await this.em.findOneOrFail(Department, ticket.department.id);
       const address = this.settings.mailFrom ?? mailbox?.address ?? 'deskql@localhost';
       const from = this.settings.mailFrom ?? `"${oneLine(mailbox?.name ?? department.name).replace(/["\\]/g, '')}" <${address}>`;
-      const rows = await this.em.execute<{ message_id: string }[]>(
+      const rows = fresh ? [] : await this.em.execute<{ message_id: string }[]>(
         `select message_id from (
            select message_id, received_at as at, id from inbound_email where ticket_id = ? and status in ('TICKET', 'MESSAGE')
            union all
@@ -298,6 +304,11 @@ class OutboxWriter {
   }
 
   private async firstEntry(ticket: Ticket): Promise<number | null> {
+    if (createdInTransaction(this.em, ticket.id)) {
+      // all its entries are in this unit of work
+      const ids = [...this.em.getUnitOfWork().getIdentityMap().values()].filter((e): e is ThreadEntry => e instanceof ThreadEntry && e.ticket.id === ticket.id).map((e) => e.id);
+      if (ids.length) return Math.min(...ids);
+    }
     return (await this.em.findOne(ThreadEntry, { ticket: ticket.id }, { orderBy: { id: 'asc' } }))?.id ?? null;
   }
 

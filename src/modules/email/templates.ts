@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sanitizeHtml } from '../../common/html';
 import { escapeHtml, renderTemplate, type CannedValues } from '../canned/canned.template';
+import { refRows } from '../../common/reference-cache';
 import { EmailTemplate, OutboundEmailKind } from './email.entity';
 
 /**
@@ -56,8 +57,8 @@ export interface RenderedEmail {
 }
 
 export async function templateFor(em: EntityManager, kind: OutboundEmailKind): Promise<{ subject: string; body: string; isCustom: boolean }> {
-  const custom = await em.findOne(EmailTemplate, { kind });
-  return custom ? { subject: custom.subject, body: custom.body, isCustom: true } : { ...BUILT_IN[kind], isCustom: false };
+  const custom = (await refRows(em, EmailTemplate)).find((t) => t.kind === kind);
+  return custom ? { subject: String(custom.subject), body: String(custom.body), isCustom: true } : { ...BUILT_IN[kind], isCustom: false };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../../common/logger';
+import { REFERENCE_NOTIFY_PREFIX, referenceCache } from '../../common/reference-cache';
 import type { TicketSnapshot } from '../tickets/ticket-predicate';
 import { fromJson, type SnapshotJson } from './snapshot-json';
 import { NOTIFY_CHANNEL } from './outbox';
@@ -65,7 +66,11 @@ export class EventDispatcher {
     this.lastSeq = await this.maxSeq();
     if (this.options.databaseUrl) {
       const client = new Client({ connectionString: this.options.databaseUrl });
-      client.on('notification', () => this.wake());
+      client.on('notification', (message) => {
+        // A reference data change in another process (src/common/reference-cache.ts), or events to publish.
+        if (message.payload?.startsWith(REFERENCE_NOTIFY_PREFIX)) referenceCache(this.orm.em).invalidate(message.payload.slice(REFERENCE_NOTIFY_PREFIX.length).split(','));
+        else this.wake();
+      });
       client.on('error', (err) => this.log.warn({ err }, 'event LISTEN connection failed; polling continues'));
       await client.connect();
       await client.query(`listen ${NOTIFY_CHANNEL}`);

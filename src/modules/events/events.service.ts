@@ -20,7 +20,11 @@ export function actorOf(ctx: Pick<Context, 'viewer'>): EventActor {
   return v.kind === 'agent' ? { agent: v.agent } : { user: v.user };
 }
 
-/** Writes an event in the caller's transaction (flushed with it). */
+/**
+ * Records an event in the caller's transaction: written, with its commit
+ * order, by the transaction's last statement before COMMIT (outbox
+ * `writeSealedEvents`), not by a flush.
+ */
 export function recordEvent(
   em: EntityManager,
   ticket: Ticket,
@@ -35,7 +39,7 @@ export function recordEvent(
     actorAgent: actor.agent ? ref(Agent, actor.agent.id) : null,
     actorUser: actor.user ? ref(EndUser, actor.user.id) : null,
     data,
-  });
+  }, { persist: false });
   trackEvent(em, event);
   return event;
 }

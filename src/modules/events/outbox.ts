@@ -55,8 +55,12 @@ export function trackEvent(em: EntityManager, event: TicketEvent): void {
 /**
  * Held from sequencing to commit: `seq` values are handed out in commit order,
  * so a reader that has seen seq N never later finds a smaller one committed
- * (serial ids can commit out of order). The lock covers only the tail of a
- * transaction.
+ * (serial ids can commit out of order). Taken by the transaction's last
+ * statement before COMMIT (`writeSealedEvents`), so it covers one round trip
+ * and the commit: every other transaction writing events waits for it, and
+ * while a holder's next statement waits its turn on the Node thread the
+ * others wait with it (taken earlier, before the email outbox's statements,
+ * it serialized intake: issue 10).
  */
 const EVENT_ORDER_LOCK = 7_460_002;
 
@@ -64,9 +68,10 @@ const EVENT_ORDER_LOCK = 7_460_002;
 export const NOTIFY_CHANNEL = 'deskql_events';
 
 /**
- * Seals the transaction's events: computes each changed ticket's "after",
- * takes the ordering lock, and flushes. The first event of a ticket carries
- * the before→after change; later ones after→after.
+ * Seals the transaction's events: flushes the unit of work, computes each
+ * changed ticket's "after" and sets every event's before/after. The first
+ * event of a ticket carries the before→after change; later ones after→after.
+ * The events are written later, by `writeSealedEvents`.
  */
 export async function sealEvents(em: EntityManager, snapshotsOf: (ticketIds: number[]) => Promise<Map<number, TicketSnapshot>>): Promise<boolean> {
   const p = pending.get(em);
@@ -86,14 +91,42 @@ export async function sealEvents(em: EntityManager, snapshotsOf: (ticketIds: num
     event.before = b ? toJson(b) : null;
     event.after = toJson(a);
   }
-  await em.flush();
-  // The ordering lock, and the wake-up for other processes sharing the database in the same round trip:
-  // a NOTIFY sent inside the transaction is delivered at commit and never for a rollback.
-  await em.execute('select pg_advisory_xact_lock(?), pg_notify(?, ?)', [EVENT_ORDER_LOCK, NOTIFY_CHANNEL, '']);
-  const ids = p.events.map((e) => Number(e.id)).sort((x, y) => x - y);
-  await em.execute(
-    `with ordered as (select id, nextval('ticket_event_seq') as s from (select id from ticket_event where id in (${ids.join(',')}) order by id) x)
-     update ticket_event e set seq = o.s from ordered o where e.id = o.id`,
+  return true;
+}
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/**
+ * The last before-commit work: writes the sealed events in one statement that
+ * first takes the ordering lock and sends the NOTIFY that wakes the other
+ * processes (delivered at commit, never for a rollback), then inserts the
+ * events in the order they were recorded with their `seq` from the sequence.
+ * The entities get their id and seq (they are not managed by the unit of
+ * work: `recordEvent` creates them unpersisted).
+ */
+export async function writeSealedEvents(em: EntityManager): Promise<boolean> {
+  const events = sealed.get(em);
+  if (!events || events.length === 0 || events[0]!.seq !== null) return false;
+  const params: unknown[] = [EVENT_ORDER_LOCK, NOTIFY_CHANNEL, ''];
+  const rows = events.map((e, i) => {
+    params.push(i, e.ticket.id, e.kind, e.actorAgent?.id ?? null, e.actorUser?.id ?? null, json(e.data), json(e.before), json(e.after), e.effectiveAt, e.createdAt);
+    return '(?::int, ?::int, ?::ticket_event_kind, ?::int, ?::int, ?::jsonb, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)';
+  });
+  // `exists (select from l)` is a one-time filter evaluated before the first row: the lock is held before
+  // any nextval, and the sorted subquery hands the values out in the events' order.
+  const written = await em.execute<{ id: string; seq: string }[]>(
+    `with l as materialized (select pg_advisory_xact_lock(?), pg_notify(?, ?))
+     insert into ticket_event (ticket_id, kind, actor_agent_id, actor_user_id, data, before, after, effective_at, created_at, seq)
+     select ticket_id, kind, actor_agent_id, actor_user_id, data, before, after, effective_at, created_at, nextval('ticket_event_seq')
+     from (select * from (values ${rows.join(', ')}) v (ord, ticket_id, kind, actor_agent_id, actor_user_id, data, before, after, effective_at, created_at)
+           where exists (select from l) order by ord) x
+     returning id, seq`,
+    params,
   );
+  const bySeq = written.map((r) => ({ id: String(r.id), seq: String(r.seq) })).sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+  events.forEach((e, i) => {
+    e.id = bySeq[i]!.id;
+    e.seq = bySeq[i]!.seq;
+  });
   return true;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
+import { refById, referenceCache, refWhere } from '../../common/reference-cache';
 import { toGlobalId } from '../../common/global-id';
 import { CannedResponse } from '../canned/canned-response.entity';
 import { cannedFacts, usableOnTicket } from '../canned/canned.policy';
@@ -29,9 +30,11 @@ import { TicketFilter } from './ticket-filter.entity';
 //    (a later one overrides an earlier one), then the help-topic and
 //    department defaults fill what is still unset.
 
-/** The active filters for a source, in execution order. */
-export async function activeFilters(em: EntityManager): Promise<TicketFilter[]> {
-  return em.find(TicketFilter, { isActive: true }, { orderBy: { executionOrder: 'asc', id: 'asc' } });
+/** The active filters, in execution order: from the reference cache when `cached` (intake), else read now (the dry run shows their counters). */
+export async function activeFilters(em: EntityManager, cached = false): Promise<TicketFilter[]> {
+  if (!cached) return em.find(TicketFilter, { isActive: true }, { orderBy: { executionOrder: 'asc', id: 'asc' } });
+  const filters = await refWhere(em, TicketFilter, (f) => f.isActive === true);
+  return filters.sort((a, b) => a.executionOrder - b.executionOrder || a.id - b.id);
 }
 
 export interface EvaluateOptions {
@@ -47,7 +50,7 @@ export async function evaluateFilters(
   factsOf: () => Promise<TicketFacts>,
   options: EvaluateOptions,
 ): Promise<FilterRun<TicketFilter>> {
-  const filters = (await activeFilters(em)).filter((f) => appliesTo(f, source));
+  const filters = (await activeFilters(em, options.record)).filter((f) => appliesTo(f, source));
   if (filters.length === 0) return { verdicts: [], rejectedBy: null };
   const facts = await factsOf();
   const plan = planRegexTests(filters, facts);
@@ -69,6 +72,8 @@ export async function evaluateFilters(
         `update ticket_filter set timeout_count = timeout_count + 1, last_timeout_at = ? where id in (${timedOut.map(() => '?').join(',')})`,
         [new Date(), ...timedOut.map((f) => f.id)],
       );
+      // raw SQL: the cached filters' counters are dropped here (other processes read them fresh from the table when shown)
+      referenceCache(em).invalidate([TicketFilter.name]);
     }
   }
   return run;
@@ -113,8 +118,20 @@ export interface DraftStart {
 /** The department a new ticket gets without filters: the caller's, its help topic's, or the default. */
 export async function callerDepartment(em: EntityManager, start: DraftStart): Promise<Department> {
   if (start.department) return start.department;
-  const viaTopic = start.helpTopic?.department ? await em.findOne(Department, start.helpTopic.department.id) : null;
-  return viaTopic ?? em.findOneOrFail(Department, { isDefault: true });
+  const viaTopic = start.helpTopic?.department ? await refById(em, Department, start.helpTopic.department.id) : null;
+  return viaTopic ?? defaultDepartment(em);
+}
+
+async function defaultDepartment(em: EntityManager): Promise<Department> {
+  const [department] = await refWhere(em, Department, (d) => d.isDefault === true);
+  if (!department) throw new Error('no default department');
+  return department;
+}
+
+async function defaultPriority(em: EntityManager): Promise<Priority> {
+  const [priority] = await refWhere(em, Priority, (p) => p.isDefault === true);
+  if (!priority) throw new Error('no default priority');
+  return priority;
 }
 
 /** Step 2: the matched filters' actions in order, then the defaults. */
@@ -142,7 +159,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
     };
     const gone = (action: string, what: string) => entry.skipped.push({ action, reason: `${what} no longer exists` });
     if (a.departmentId !== undefined) {
-      const d = await em.findOne(Department, a.departmentId);
+      const d = await refById(em, Department, a.departmentId);
       if (!d) gone('departmentId', 'The department');
       else {
         change('departmentId', department, d);
@@ -150,7 +167,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
       }
     }
     if (a.priorityId !== undefined) {
-      const p = await em.findOne(Priority, a.priorityId);
+      const p = await refById(em, Priority, a.priorityId);
       if (!p) gone('priorityId', 'The priority');
       else {
         change('priorityId', priority, p);
@@ -167,7 +184,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
       }
     }
     if (a.statusId !== undefined) {
-      const s = await em.findOne(TicketStatus, a.statusId);
+      const s = await refById(em, TicketStatus, a.statusId);
       if (!s) gone('statusId', 'The status');
       else if (!isLive(s.state)) entry.skipped.push({ action: 'statusId', reason: 'New tickets may only get an open or closed status' });
       else {
@@ -176,7 +193,7 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
       }
     }
     if (a.helpTopicId !== undefined) {
-      const h = await em.findOne(HelpTopic, a.helpTopicId);
+      const h = await refById(em, HelpTopic, a.helpTopicId);
       if (!h) gone('helpTopicId', 'The help topic');
       else if (!h.isActive) entry.skipped.push({ action: 'helpTopicId', reason: 'The help topic is inactive' });
       else {
@@ -224,10 +241,10 @@ export async function planTicket(em: EntityManager, start: DraftStart, run: Filt
 
   // Help-topic defaults, then department defaults, fill what is still unset.
   const topic = helpTopic;
-  department ??= topic?.department ? await em.findOne(Department, topic.department.id) : null;
-  department ??= await em.findOneOrFail(Department, { isDefault: true });
-  priority ??= topic?.priority ? await em.findOne(Priority, topic.priority.id) : null;
-  priority ??= await em.findOneOrFail(Priority, { isDefault: true });
+  department ??= topic?.department ? await refById(em, Department, topic.department.id) : null;
+  department ??= await defaultDepartment(em);
+  priority ??= topic?.priority ? await refById(em, Priority, topic.priority.id) : null;
+  priority ??= await defaultPriority(em);
   slaPlan ??= topic?.slaPlan ? await loadSlaPlan(em, topic.slaPlan.id) : null;
   // Chosen (by a filter or the help topic) or inherited (department, then desk default): a transfer re-applies only the latter.
   const slaPlanInherited = slaPlan === null;

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { refById, refWhere } from '../../common/reference-cache';
 import { addBusinessHours } from './business-hours';
+import { Schedule } from './schedule.entity';
 import { SlaPlan } from './sla-plan.entity';
 
 const HOUR = 3_600_000;
@@ -22,10 +24,12 @@ export function dueDate(input: { start: Date; plan: SlaPlan | null; override: Da
   return addBusinessHours(input.start, plan.gracePeriodHours, plan.schedule.getEntity());
 }
 
-/** An SLA plan with what `dueDate` needs (its schedule) loaded. */
+/** An SLA plan with what `dueDate` needs (its schedule) loaded: reference data, cached (src/common/reference-cache.ts). */
 export function loadSlaPlan(em: EntityManager, id: number): Promise<SlaPlan | null> {
-  return em.findOne(SlaPlan, id, { populate: ['schedule'] });
+  return refById(em, SlaPlan, id, WITH_SCHEDULE);
 }
+
+const WITH_SCHEDULE = { schedule: Schedule };
 
 /** The part of a ticket its due date is computed from (and written to). */
 export interface DueDateHolder {
@@ -46,5 +50,5 @@ export async function inheritedSlaPlan(em: EntityManager, department: { slaPlan:
     const plan = await loadSlaPlan(em, department.slaPlan.id);
     if (plan) return plan;
   }
-  return em.findOne(SlaPlan, { isDefault: true }, { populate: ['schedule'] });
+  return (await refWhere(em, SlaPlan, (p) => p.isDefault === true, WITH_SCHEDULE))[0] ?? null;
 }

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems } from '../../common/errors';
 import { toGlobalId } from '../../common/global-id';
-import { lookup } from '../../common/lookup';
+import { lookupRef } from '../../common/lookup';
 import { inTransaction } from '../../common/tx';
 import { AuthToken, TokenKind } from '../auth/auth-token.entity';
 import { newSecret, PREFIX, secretHash } from '../auth/secrets';
@@ -76,13 +76,13 @@ type OwnerInput = { email: string; name: string | null } | EndUser;
 /** What the caller chose, looked up; problems are collected. */
 export async function draftStart(em: EntityManager, input: { departmentId?: string | null; helpTopicId?: string | null; priorityId?: string | null }, problems: Problems, isAgent: boolean): Promise<DraftStart> {
   const start: DraftStart = { department: null, helpTopic: null, priority: null };
-  if (input.departmentId) start.department = await lookup(em, Department, 'Department', input.departmentId, 'departmentId', problems);
+  if (input.departmentId) start.department = await lookupRef(em, Department, 'Department', input.departmentId, 'departmentId', problems);
   if (input.helpTopicId) {
-    start.helpTopic = await lookup(em, HelpTopic, 'HelpTopic', input.helpTopicId, 'helpTopicId', problems);
+    start.helpTopic = await lookupRef(em, HelpTopic, 'HelpTopic', input.helpTopicId, 'helpTopicId', problems);
     if (start.helpTopic && !start.helpTopic.isActive) problems.add(ErrorCode.NOT_FOUND, 'HelpTopic not found', 'helpTopicId');
   }
   if (input.priorityId) {
-    start.priority = await lookup(em, Priority, 'Priority', input.priorityId, 'priorityId', problems);
+    start.priority = await lookupRef(em, Priority, 'Priority', input.priorityId, 'priorityId', problems);
     if (!isAgent) problems.add(ErrorCode.BAD_USER_INPUT, 'Only agents may set the priority', 'priorityId');
   }
   return start;

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, Problems, refuse } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
-import { lookup } from '../../common/lookup';
+import { lookupRef } from '../../common/lookup';
+import { refWhere } from '../../common/reference-cache';
 import { inTransaction } from '../../common/tx';
 import { actorOf, recordEvent, type EventActor } from '../events/events.service';
 import { trackBefore } from '../events/outbox';
@@ -42,13 +43,15 @@ export async function applyStatus(em: EntityManager, ticket: Ticket, status: Tic
 }
 
 export async function defaultOpenStatus(em: EntityManager): Promise<TicketStatus> {
-  return em.findOneOrFail(TicketStatus, { state: TicketState.OPEN, isDefault: true });
+  const [status] = await refWhere(em, TicketStatus, (s) => s.state === TicketState.OPEN && s.isDefault === true);
+  if (!status) throw new Error('no default open status');
+  return status;
 }
 
 /** Resolves a status id for the status step of a command; the policy says whether the viewer may make that move. */
 export async function statusFor(c: TicketCommand, statusId: string, field: string): Promise<TicketStatus> {
   const problems = new Problems();
-  const status = await lookup(c.em, TicketStatus, 'TicketStatus', statusId, field, problems);
+  const status = await lookupRef(c.em, TicketStatus, 'TicketStatus', statusId, field, problems);
   problems.throwIfAny();
   const refusal = statusMoveRefusal(c.principal, c.here, status!);
   if (refusal) refuse(refusal);
@@ -62,7 +65,7 @@ export async function setTicketStatus(ctx: Context, input: { ticketIds: string[]
   const principal = await principalOf(ctx);
   return inTransaction(ctx, async (em) => {
     const problems = new Problems();
-    const status = await lookup(em, TicketStatus, 'TicketStatus', input.statusId, 'statusId', problems);
+    const status = await lookupRef(em, TicketStatus, 'TicketStatus', input.statusId, 'statusId', problems);
     const keys = input.ticketIds.map((id) => decodeIdOf('Ticket', id));
     const found = await em.find(Ticket, { id: { $in: keys.filter((k): k is number => k !== null) } }, { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } });
     const byId = new Map(found.map((t) => [t.id, t]));

@@ -23,6 +23,9 @@ export function sealTicketEvents(em: EntityManager): Promise<boolean> {
   });
 }
 
+/** Per unit of work (an EntityManager fork per command): the tickets whose active collaborators it has loaded. */
+const collaboratorsHeld = new WeakMap<EntityManager, Set<number>>();
+
 /** The queue-relevant facts of a ticket, read inside the caller's transaction. */
 export async function snapshotOf(em: EntityManager, t: Ticket): Promise<TicketSnapshot> {
   return (await snapshotsOf(em, [t])).get(t.id)!;
@@ -45,11 +48,17 @@ export async function snapshotsOf(em: EntityManager, tickets: readonly Ticket[])
     return owner && wrap(owner).isInitialized() && (!owner.organization || owner.organization.isInitialized()) ? owner : undefined;
   };
   const missing = [...new Set(tickets.map((t) => t.owner.id))].filter((id) => !loaded(id));
-  const stored = tickets.filter((t) => !createdInTransaction(em, t.id)).map((t) => t.id);
+  // Tickets whose collaborators this unit of work holds already: created in it, or read by an earlier snapshot in it
+  // (a command's "before"; the seal's "after" then reads none). Changes since are in the unit of work too.
+  // Only in a transaction (its own fork): an operation's EntityManager outlives the transactions it runs.
+  const held = (em.isInTransaction() && collaboratorsHeld.get(em)) || new Set<number>();
+  if (em.isInTransaction()) collaboratorsHeld.set(em, held);
+  const stored = tickets.filter((t) => !createdInTransaction(em, t.id) && !held.has(t.id)).map((t) => t.id);
   const [owners, collaborators] = await Promise.all([
     missing.length ? em.find(EndUser, { id: { $in: missing } }, { populate: ['organization'] }) : Promise.resolve([]),
     stored.length ? em.find(Collaborator, { ticket: { $in: stored }, isActive: true }) : Promise.resolve([]),
   ]);
+  for (const id of stored) held.add(id);
   const ownerById = new Map(owners.map((o) => [o.id, o]));
   const byTicket = new Map<number, number[]>();
   const add = (c: Collaborator) => {
@@ -58,7 +67,7 @@ export async function snapshotsOf(em: EntityManager, tickets: readonly Ticket[])
     byTicket.set(c.ticket.id, list);
   };
   for (const c of collaborators) add(c);
-  const fresh = new Set(tickets.filter((t) => createdInTransaction(em, t.id)).map((t) => t.id));
+  const fresh = new Set(tickets.filter((t) => createdInTransaction(em, t.id) || (held.has(t.id) && !stored.includes(t.id))).map((t) => t.id));
   if (fresh.size) {
     for (const entity of uow.getIdentityMap().values()) if (entity instanceof Collaborator && entity.isActive && fresh.has(entity.ticket.id)) add(entity);
   }
