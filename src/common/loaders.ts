@@ -1,8 +1,10 @@
 import { type Collection, type EntityClass, Reference, ReferenceKind, wrap } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
+import type { ClassType } from 'type-graphql';
 import { entityColumns } from './columns';
 import { memo, type Context } from './context';
 import { registerReadShape, typeNameOfClass } from './node';
+import { referenceCache } from './reference-cache';
 
 /** A relation as reads need it: the key of the row it points to (an entity's reference has it too). */
 export interface IdRef {
@@ -77,6 +79,36 @@ export function readRows<T>(ctx: Context, entity: EntityClass<T>, rows: readonly
   return rows.map((row) => readRow(shape, row) as ReadOf<T>);
 }
 
+/** Classes whose reads come from the reference cache (reference-cache.ts) rather than a statement. */
+const FROM_REFERENCE_CACHE = new Set<string>();
+
+/**
+ * Lets reads of these classes (small tables admins change now and then:
+ * statuses, priorities, departments…) come from the reference cache, exact
+ * as of the last committed change this process heard of. Each module names
+ * its own.
+ */
+export function readFromReferenceCache(...entities: EntityClass<unknown>[]): void {
+  for (const e of entities) FROM_REFERENCE_CACHE.add(e.name);
+}
+
+/** Read objects of cached rows, made once per cached row (the cache replaces its rows on a change, never edits them). */
+const cachedReads = new WeakMap<object, object>();
+
+function readOfCached(shape: RowShape, data: Record<string, unknown>): object {
+  let out = cachedReads.get(data);
+  if (!out) {
+    const row = Object.create(shape.proto) as Record<string, unknown>;
+    for (const c of shape.columns) {
+      const v = data[c.prop];
+      row[c.prop] = c.relation ? (v === null || v === undefined ? null : { id: typeof v === 'object' ? Number((v as { id: unknown }).id) : Number(v) }) : v;
+    }
+    out = Object.freeze(row);
+    cachedReads.set(data, out);
+  }
+  return out;
+}
+
 /**
  * Objects of one class by key for reads, one `where id in (…)` per batch and
  * class (the relations of a page of ticket rows: each status, assignee… once):
@@ -93,7 +125,14 @@ export function readLoader<T extends { id: number }>(ctx: Context, entity: Entit
         if (held && wrap(held).isInitialized()) byId.set(id, held as unknown as ReadOf<T>);
         else missing.push(id);
       }
-      if (missing.length) {
+      if (missing.length && FROM_REFERENCE_CACHE.has(entity.name)) {
+        const shape = shapeOf(ctx, entity);
+        const cached = await referenceCache(ctx.em).rows(ctx.em, entity as unknown as ClassType<T>);
+        for (const id of missing) {
+          const data = cached.get(String(id));
+          if (data) byId.set(id, readOfCached(shape, data) as ReadOf<T>);
+        }
+      } else if (missing.length) {
         const shape = shapeOf(ctx, entity);
         const rows = await ctx.em.execute<Record<string, unknown>[]>(selectByIds(ctx, entity), [missing]);
         for (const row of rows) byId.set(Number(row.id), readRow(shape, row) as ReadOf<T>);

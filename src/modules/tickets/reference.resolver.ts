@@ -1,11 +1,14 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import { Access } from '../../common/access';
 import type { Context } from '../../common/context';
+import { readFromReferenceCache } from '../../common/loaders';
 import { registerNode } from '../../common/node';
 import { Priority } from './priority.entity';
 import { PriorityType, TicketStatusType } from './reference.type';
 import { TicketStatus } from './ticket-status.entity';
 
+// Statuses and priorities read on every ticket of a list: from the reference cache, no statement.
+readFromReferenceCache(TicketStatus, Priority);
 registerNode({ typeName: 'TicketStatus', entity: TicketStatus, load: async (ctx, id) => (ctx.viewer ? ctx.em.findOne(TicketStatus, id) : null) });
 registerNode({ typeName: 'Priority', entity: Priority, load: async (ctx, id) => (ctx.viewer ? ctx.em.findOne(Priority, id) : null) });
 

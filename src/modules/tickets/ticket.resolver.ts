@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { Field } from 'type-graphql';
 import { Access } from '../../common/access';
 import { keysetPage, PageArgs, type ConnectionShape } from '../../common/connection';
-import { related, relatedOrFail, type ReadOf } from '../../common/loaders';
+import { readFromReferenceCache, related, relatedOrFail, type ReadOf } from '../../common/loaders';
 import type { Context } from '../../common/context';
 import { payload, topLevelError } from '../../common/errors';
 import { registerNode } from '../../common/node';
@@ -79,6 +79,7 @@ const agentsOnly = (ctx: Context) => {
   if (ctx.viewer?.kind !== 'agent') throw topLevelError('FORBIDDEN', 'Only agents may read this field');
 };
 
+readFromReferenceCache(HelpTopic);
 registerNode({ typeName: 'Ticket', entity: Ticket, load: (ctx, key) => ticketById(ctx, key) });
 registerNode({
   typeName: 'HelpTopic',
