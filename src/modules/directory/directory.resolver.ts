@@ -1,8 +1,7 @@
-import DataLoader from 'dataloader';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Access } from '../../common/access';
 import { PageArgs, keysetPage, type ConnectionShape } from '../../common/connection';
-import { memo, type Context } from '../../common/context';
+import type { Context } from '../../common/context';
 import { related, relatedOrFail, type ReadOf } from '../../common/loaders';
 import { payload, topLevelError } from '../../common/errors';
 import { DeletePayload, payloadType } from '../../common/payloads';
@@ -48,6 +47,7 @@ import { Organization } from './organization.entity';
 import { PERMISSIONS } from './permissions';
 import { Role } from './role.entity';
 import { Team } from './team.entity';
+import { childrenLoader, departmentAccessLoader, membersLoader, teamsOfLoader } from './directory.loaders';
 import './directory.nodes';
 
 const CreateDepartmentPayload = payloadType('CreateDepartmentPayload', 'department', DepartmentType);
@@ -264,45 +264,6 @@ export class DepartmentAccessFieldsResolver {
   role(@Root() access: DepartmentAccess): Promise<Role> {
     return access.role.load() as Promise<Role>;
   }
-}
-
-/** Each agent's extra department access, one statement per batch. */
-function departmentAccessLoader(ctx: Context): DataLoader<number, DepartmentAccess[]> {
-  return memo(ctx, departmentAccessLoader, () =>
-    new DataLoader<number, DepartmentAccess[]>(async (agentIds) => {
-      const rows = await ctx.em.find(DepartmentAccess, { agent: { $in: [...agentIds] } }, { orderBy: { id: 'asc' } });
-      return agentIds.map((id) => rows.filter((a) => a.agent.id === id));
-    }),
-  );
-}
-
-/** Each agent's teams by name, one statement per batch. */
-function teamsOfLoader(ctx: Context): DataLoader<number, Team[]> {
-  return memo(ctx, teamsOfLoader, () =>
-    new DataLoader<number, Team[]>(async (agentIds) => {
-      const teams = await ctx.em.find(Team, { members: { $in: [...agentIds] } }, { populate: ['members'], orderBy: { name: 'asc', id: 'asc' } });
-      return agentIds.map((id) => teams.filter((t) => t.members.getItems().some((m) => m.id === id)));
-    }),
-  );
-}
-
-/** Each team's members by name, one statement per batch. */
-function membersLoader(ctx: Context): DataLoader<number, Agent[]> {
-  return memo(ctx, membersLoader, () =>
-    new DataLoader<number, Agent[]>(async (teamIds) => {
-      const teams = await ctx.em.find(Team, { id: { $in: [...teamIds] } }, { populate: ['members'] });
-      return teamIds.map((id) => teams.find((t) => t.id === id)?.members.getItems() ?? []);
-    }),
-  );
-}
-
-function childrenLoader(ctx: Context): DataLoader<number, Department[]> {
-  return memo(ctx, childrenLoader, () =>
-    new DataLoader<number, Department[]>(async (parentIds) => {
-      const rows = await ctx.em.find(Department, { parent: { $in: [...parentIds] } }, { orderBy: { name: 'asc', id: 'asc' } });
-      return parentIds.map((id) => rows.filter((d) => d.parent?.id === id));
-    }),
-  );
 }
 
 @Resolver(() => DepartmentType)
