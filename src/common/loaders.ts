@@ -64,14 +64,18 @@ function shapeOf(ctx: Context, entity: EntityClass<unknown>): RowShape {
   return shape;
 }
 
-function readRow(shape: RowShape, row: Record<string, unknown>): object {
+/** A relation's key as stored (a column's number) or cached (a key or a populated object), as `IdRef`. */
+const refOf = (v: unknown): IdRef | null => (v === null || v === undefined ? null : { id: Number(typeof v === 'object' ? (v as { id: unknown }).id : v) });
+
+/** A read object of the shape, each property's value taken by `valueOf`. */
+function readObject(shape: RowShape, valueOf: (c: RowShape['columns'][number]) => unknown): Record<string, unknown> {
   const out = Object.create(shape.proto) as Record<string, unknown>;
-  for (const c of shape.columns) {
-    const v = row[c.column];
-    out[c.prop] = c.relation ? (v === null || v === undefined ? null : { id: Number(v) }) : v;
-  }
+  for (const c of shape.columns) out[c.prop] = c.relation ? refOf(valueOf(c)) : valueOf(c);
   return out;
 }
+
+/** A row of the table (by column name) as a read object. */
+const readRow = (shape: RowShape, row: Record<string, unknown>): object => readObject(shape, (c) => row[c.column]);
 
 /** Rows of an entity's table (its `entityColumns`) as read objects. */
 export function readRows<T>(ctx: Context, entity: EntityClass<T>, rows: readonly Record<string, unknown>[]): ReadOf<T>[] {
@@ -98,12 +102,7 @@ const cachedReads = new WeakMap<object, object>();
 function readOfCached(shape: RowShape, data: Record<string, unknown>): object {
   let out = cachedReads.get(data);
   if (!out) {
-    const row = Object.create(shape.proto) as Record<string, unknown>;
-    for (const c of shape.columns) {
-      const v = data[c.prop];
-      row[c.prop] = c.relation ? (v === null || v === undefined ? null : { id: typeof v === 'object' ? Number((v as { id: unknown }).id) : Number(v) }) : v;
-    }
-    out = Object.freeze(row);
+    out = Object.freeze(readObject(shape, (c) => data[c.prop]));
     cachedReads.set(data, out);
   }
   return out;

@@ -42,7 +42,6 @@ import {
   TeamType,
 } from './directory.type';
 import { EndUser } from './end-user.entity';
-import type { EndUserRead } from './end-user.read';
 import { Organization } from './organization.entity';
 import { PERMISSIONS } from './permissions';
 import { Role } from './role.entity';
@@ -305,13 +304,13 @@ export class TeamFieldsResolver {
 @Resolver(() => EndUserType)
 export class EndUserFieldsResolver {
   @FieldResolver(() => EmailAddressScalar, { nullable: true, description: 'Visible to agents and to the user.' })
-  email(@Root() user: EndUserRead, @Ctx() ctx: Context): string {
+  email(@Root() user: ReadOf<EndUser>, @Ctx() ctx: Context): string {
     const v = ctx.viewer;
     return gated(v?.kind === 'agent' || (v?.kind === 'endUser' && v.user.id === user.id), user.email);
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true })
-  organization(@Root() user: EndUserRead, @Ctx() ctx: Context): Promise<Organization | null> {
+  organization(@Root() user: ReadOf<EndUser>, @Ctx() ctx: Context): Promise<ReadOf<Organization> | null> {
     return related(ctx, Organization, user.organization);
   }
 }

@@ -10,7 +10,7 @@ import { payloadType } from '../../common/payloads';
 import { AgentType, DepartmentType, EndUserType, TeamType } from '../directory/directory.type';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
-import { endUserRead, type EndUserRead } from '../directory/end-user.read';
+import { EndUser } from '../directory/end-user.entity';
 import { Team } from '../directory/team.entity';
 import { TicketEvent } from '../events/ticket-event.entity';
 import { TicketEventConnection } from '../events/ticket-event.type';
@@ -225,8 +225,8 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => EndUserType)
-  owner(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<EndUserRead> {
-    return endUserRead(ctx, t.owner);
+  owner(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<EndUser>> {
+    return relatedOrFail(ctx, EndUser, t.owner);
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
@@ -290,8 +290,8 @@ export class TicketLockResolver {
 @Resolver(() => CollaboratorType)
 export class CollaboratorResolver {
   @FieldResolver(() => EndUserType)
-  user(@Root() c: ReadOf<Collaborator>, @Ctx() ctx: Context): Promise<EndUserRead> {
-    return endUserRead(ctx, c.user);
+  user(@Root() c: ReadOf<Collaborator>, @Ctx() ctx: Context): Promise<ReadOf<EndUser>> {
+    return relatedOrFail(ctx, EndUser, c.user);
   }
 }
 
