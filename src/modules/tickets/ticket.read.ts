@@ -5,46 +5,20 @@ import { TicketState } from './ticket-state';
 
 
 /**
- * What reading a ticket needs: its columns and the keys of its relations.
- * The entity satisfies it (a MikroORM reference carries its key), and so
- * does a row of a list page (`TicketRow`), which is never an entity: lists
- * map SQL rows straight to GraphQL objects and leave entities to commands
- * (hydrating 50 tickets into the identity map was most of a page's CPU).
+ * What reading a ticket needs: its columns and the keys of its relations —
+ * the fields of `TicketRow`. The entity satisfies it (a MikroORM reference
+ * carries its key), and so does a row of a list page, which is never an
+ * entity: lists map SQL rows straight to GraphQL objects and leave entities
+ * to commands (hydrating 50 tickets into the identity map was most of a
+ * page's CPU).
  */
-export interface TicketRead {
-  readonly id: number;
-  readonly number: string;
-  readonly subject: string;
-  readonly state: TicketState;
-  readonly source: TicketSource;
-  readonly urgency: number;
-  readonly isAnswered: boolean;
-  readonly dueAt: Date | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-  readonly closedAt: Date | null;
-  readonly reopenedAt: Date | null;
-  readonly reopenCount: number;
-  readonly lastMessageAt: Date | null;
-  readonly lastResponseAt: Date | null;
-  readonly version: number;
-  readonly lockExpiresAt: Date | null;
-  readonly status: IdRef;
-  readonly priority: IdRef;
-  readonly department: IdRef;
-  readonly owner: IdRef;
-  readonly helpTopic: IdRef | null;
-  readonly slaPlan: IdRef | null;
-  readonly assignee: IdRef | null;
-  readonly team: IdRef | null;
-  readonly lockAgent: IdRef | null;
-}
+export type TicketRead = { readonly [K in keyof TicketRow]: TicketRow[K] };
 
 const date = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(v as string));
 const key = (v: unknown): IdRef | null => (v === null || v === undefined ? null : { id: Number(v) });
 
 /** A `ticket` row of a list, as the GraphQL `Ticket` reads it (columns of `select t.*`). */
-export class TicketRow implements TicketRead {
+export class TicketRow {
   readonly id: number;
   readonly number: string;
   readonly subject: string;
