@@ -191,32 +191,13 @@ class StatementCounter {
 
 let statements: StatementCounter | null = null;
 
-async function run(url: string, token: string, count: number, concurrency: number, offset: number, matching = true): Promise<Result> {
-  const latencies: number[] = [];
-  await statements?.reset();
-  const cpu0 = cpuMs(serverPid);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const n = offset + next++;
-        const t0 = performance.now();
-        const data = await gql<{ openTicket: { userErrors: unknown[]; ticket: { id: string } | null } }>(url, OPEN, { input: ticketInput(n, matching) }, token);
-        latencies.push(performance.now() - t0);
-        if (data.openTicket.userErrors.length) throw new Error(JSON.stringify(data.openTicket.userErrors));
-        opened.push(data.openTicket.ticket!.id);
-      }
-    }),
-  );
-  const wall = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
-  const cpu1 = cpuMs(serverPid);
-  // Background work a ticket causes (the dispatcher's reads, the count compactor) settles within a second or so.
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  const ran = (await statements?.count()) ?? null;
-  return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, statements: ran === null ? null : ran / count, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
+/** `count` openTicket calls (tickets offset…offset+count-1) by `concurrency` clients; the tickets opened are kept for the agents' commands. */
+function run(url: string, token: string, count: number, concurrency: number, offset: number, matching = true): Promise<Result> {
+  return measure(count, concurrency, async (i) => {
+    const data = await gql<{ openTicket: { userErrors: unknown[]; ticket: { id: string } | null } }>(url, OPEN, { input: ticketInput(offset + i, matching) }, token);
+    if (data.openTicket.userErrors.length) throw new Error(JSON.stringify(data.openTicket.userErrors));
+    opened.push(data.openTicket.ticket!.id);
+  });
 }
 
 /** `count` runs of `op` (given 0…count-1) by `concurrency` clients: throughput, latency, server CPU and statements per run. */
@@ -240,6 +221,7 @@ async function measure(count: number, concurrency: number, op: (i: number) => Pr
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
   const cpu1 = cpuMs(serverPid);
+  // Background work a command causes (the dispatcher's reads, the count compactor) settles within a second or so.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const ran = (await statements?.count()) ?? null;
   return { cpu: cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / count : null, statements: ran === null ? null : ran / count, perSecond: count / wall, p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1]! };
