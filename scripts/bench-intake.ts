@@ -21,15 +21,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { spawnBenchServer, type BenchServer } from './bench-server';
+import { benchGql as gql, benchOption as option, spawnBenchServer, type BenchServer } from './bench-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const PASSWORD = 'bench-admin-password';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const databaseUrl = option('database-url', '');
 const TICKETS = Number(option('tickets', '300'));
 const CONCURRENCY = Number(option('concurrency', '8'));
@@ -41,17 +37,6 @@ function startServer(env: Record<string, string>): Promise<BenchServer> {
     { ...process.env, NODE_ENV: 'production', DESKQL_LOG_LEVEL: 'info', DESKQL_ADMIN_PASSWORD: PASSWORD, ...env },
     { root: ROOT, cpuProfDir: CPU_PROF, readyTimeoutMs: 60_000 },
   );
-}
-
-async function gql<T = unknown>(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data as T;
 }
 
 const CREATE_FILTER = `mutation($input: CreateTicketFilterInput!) { createTicketFilter(input: $input) { ticketFilter { id } userErrors { field message } } }`;

@@ -74,6 +74,20 @@ const envSchema = z.object({
   DESKQL_MAX_EMAIL_BYTES: positiveInt(1024 * 1024 * 1024).default(25 * 1024 * 1024),
   DESKQL_AUTORESPONSE_MAX_PER_HOUR: positiveInt(10_000).default(5),
   DESKQL_SMTP_RETRY_MS: positiveInt(3_600_000).default(30_000),
+  DESKQL_WEBHOOK_ALLOW_PRIVATE: booleanFlag.optional(),
+  DESKQL_WEBHOOK_TIMEOUT_MS: positiveInt(120_000).default(5000),
+  DESKQL_WEBHOOK_RETRY_MS: positiveInt(3_600_000).default(5000),
+  DESKQL_WEBHOOK_RETRY_MAX_MS: positiveInt(24 * 3_600_000).default(3_600_000),
+  DESKQL_WEBHOOK_MAX_FAILURES: positiveInt(1_000_000).default(10),
+  DESKQL_WEBHOOK_FAILURE_WINDOW_MS: z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(0, { message: 'must be between 0 and 2592000000' })
+    .max(30 * 24 * 3_600_000, { message: 'must be between 0 and 2592000000' })
+    .default(24 * 3_600_000),
+  DESKQL_WEBHOOK_LEASE_MS: positiveInt(3_600_000).default(30_000),
+  DESKQL_WEBHOOK_POLL_MS: positiveInt(60_000).default(1000),
+  DESKQL_WEBHOOK_MAX_PENDING: positiveInt(1_000_000).default(1000),
 });
 
 export interface Config {
@@ -119,6 +133,22 @@ export interface Config {
   readonly autoResponseMaxPerHour: number;
   /** The first retry of an email the SMTP server did not take; each later one waits twice as long (at most an hour). */
   readonly smtpRetryMs: number;
+  /** Webhooks may target loopback, private, link-local and unique-local addresses (tests, on-premises receivers). */
+  readonly webhookAllowPrivate: boolean;
+  /** One delivery attempt's bound, connect to the end of the response. */
+  readonly webhookTimeoutMs: number;
+  /** The first retry of a failed delivery; each later one waits twice as long (jittered), at most `webhookRetryMaxMs`. */
+  readonly webhookRetryMs: number;
+  readonly webhookRetryMaxMs: number;
+  /** A webhook is turned off after this many failed attempts in a row, once it has been failing for `webhookFailureWindowMs`. */
+  readonly webhookMaxFailures: number;
+  readonly webhookFailureWindowMs: number;
+  /** How long a process keeps a webhook's lease without renewing it; another process takes over after. */
+  readonly webhookLeaseMs: number;
+  /** Backstop poll for webhooks' work (new events and retries wake the worker at once). */
+  readonly webhookPollMs: number;
+  /** Deliveries made and not yet delivered, per webhook, before later events wait in the event table. */
+  readonly webhookMaxPending: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -170,6 +200,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
     maxEmailBytes: e.DESKQL_MAX_EMAIL_BYTES,
     autoResponseMaxPerHour: e.DESKQL_AUTORESPONSE_MAX_PER_HOUR,
     smtpRetryMs: e.DESKQL_SMTP_RETRY_MS,
+    webhookAllowPrivate: e.DESKQL_WEBHOOK_ALLOW_PRIVATE ?? false,
+    webhookTimeoutMs: e.DESKQL_WEBHOOK_TIMEOUT_MS,
+    webhookRetryMs: e.DESKQL_WEBHOOK_RETRY_MS,
+    webhookRetryMaxMs: e.DESKQL_WEBHOOK_RETRY_MAX_MS,
+    webhookMaxFailures: e.DESKQL_WEBHOOK_MAX_FAILURES,
+    webhookFailureWindowMs: e.DESKQL_WEBHOOK_FAILURE_WINDOW_MS,
+    webhookLeaseMs: e.DESKQL_WEBHOOK_LEASE_MS,
+    webhookPollMs: e.DESKQL_WEBHOOK_POLL_MS,
+    webhookMaxPending: e.DESKQL_WEBHOOK_MAX_PENDING,
   };
   return { ok: true, config: Object.freeze(config) };
 }

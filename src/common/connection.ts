@@ -109,7 +109,8 @@ export async function keysetPage<T extends { id: number | string }>(
   orderBy: QueryOrderMap<T> = {},
 ): Promise<ConnectionShape<T>> {
   const first = pageSize(args.first);
-  const order = { ...orderBy, id: 'asc' } as QueryOrderMap<T>;
+  // The primary key last makes the order total; a caller may order by it alone (newest first).
+  const order = ('id' in orderBy ? orderBy : { ...orderBy, id: 'asc' }) as QueryOrderMap<T>;
   const after = checkCursor(args.after, Object.keys(order).length);
   const cursor = await em.findByCursor(entity, where, {
     first,

@@ -25,6 +25,7 @@ import { IntakeKey } from '../modules/tickets/intake-key.entity';
 import { Ticket } from '../modules/tickets/ticket.entity';
 import { Priority } from '../modules/tickets/priority.entity';
 import { TicketStatus } from '../modules/tickets/ticket-status.entity';
+import { Webhook, WebhookDelivery } from '../modules/webhooks/webhook.entity';
 
 /** Every entity, listed explicitly (no folder scanning: the same list in the server, tests and scripts). */
 export const entities = [
@@ -64,4 +65,6 @@ export const entities = [
   EmailAddressState,
   EmailTemplate,
   DepartmentEmailSettings,
+  Webhook,
+  WebhookDelivery,
 ];

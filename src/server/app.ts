@@ -22,6 +22,9 @@ import type { ContextDeps } from './context';
 import { createApollo } from './graphql';
 import { createHttpApp, type HttpState } from './http';
 import { deskSchema } from './schema';
+import { systemResolve, type Resolve } from '../modules/webhooks/webhook.address';
+import { WebhookWorker } from '../modules/webhooks/webhook.worker';
+import { LiveDocuments } from './live-documents';
 import { attachWebSocket } from './ws';
 import { SocketAccessGuard } from './ws-access';
 
@@ -59,8 +62,14 @@ export function createServices(config: Config): Services {
   };
 }
 
+export interface ServerOptions extends DatabaseOptions {
+  /** How webhook hosts are resolved (tests answer with a resolver they control); default the system's. */
+  resolveHost?: Resolve;
+}
+
 /** Opens the database, migrates, bootstraps and serves GraphQL over HTTP and WebSocket on one port. */
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), dbOptions: DatabaseOptions = {}): Promise<RunningServer> {
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), options: ServerOptions = {}): Promise<RunningServer> {
+  const { resolveHost, ...dbOptions } = options;
   const db = await openDatabase(config, dbOptions);
   try {
     await migrate(db.orm, config.databaseUrl);
@@ -100,7 +109,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     const guard = new SocketAccessGuard(db.orm, log, config.wsAccessCheckMs);
     services.sockets = guard;
     guard.start();
-    const ws = attachWebSocket(httpServer, schema, deps, guard);
+    const documents = new LiveDocuments(schema, config);
+    services.subscriptions = documents;
+    const ws = attachWebSocket(httpServer, schema, deps, guard, documents);
+    const webhooks = new WebhookWorker({ orm: db.orm, config, log, services, dispatcher, runner: documents, resolve: resolveHost ?? systemResolve });
+    services.webhooks = webhooks;
+    await webhooks.start();
     httpServer.on('request', createHttpApp(apollo, deps, state));
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -124,6 +138,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
           await guard.stop();
           await ws.close();
           scheduler.stop();
+          await webhooks.stop();
           await counts.stop();
           uploads.stop();
           await email.stop();

@@ -31,6 +31,7 @@ import {
   TicketRootResolver,
 } from '../modules/tickets/ticket.resolver';
 import { ReferenceResolver } from '../modules/tickets/reference.resolver';
+import { WebhookDeliveryFieldsResolver, WebhookFieldsResolver, WebhookRootResolver } from '../modules/webhooks/webhook.resolver';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's buildSchema takes the resolver classes as NonEmptyArray<Function>
 const resolvers: NonEmptyArray<Function> = [
@@ -75,6 +76,9 @@ const resolvers: NonEmptyArray<Function> = [
   MailboxFieldsResolver,
   OutboxRootResolver,
   ThreadEntryEmailResolver,
+  WebhookRootResolver,
+  WebhookFieldsResolver,
+  WebhookDeliveryFieldsResolver,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
+import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Context, Viewer } from '../common/context';
 import type { LivePayload } from '../modules/events/live-hub';
@@ -37,8 +37,8 @@ export interface LiveOperation {
 }
 
 export interface LiveOptions {
-  /** The errors of a result as clients get them (masked, tagged). */
-  mask: (errors: readonly GraphQLError[]) => unknown[];
+  /** A result's JSON as clients get it, errors masked (live-documents.ts: webhooks' bodies are made by the same function). */
+  resultJson: (result: ExecutionResult) => string;
   /** A socket with more than this many bytes not yet sent is too slow: it is closed with `slowCloseCode`. */
   maxBufferedBytes: number;
 }
@@ -130,7 +130,7 @@ export async function subscribeLive(args: ExecutionArgs, op: LiveOperation, opti
     liveStats.executions++;
     liveStats.byQuery.set(op.query, (liveStats.byQuery.get(op.query) ?? 0) + 1);
     const result = await execute({ ...args, rootValue: payload, contextValue });
-    return JSON.stringify(result.errors ? { ...result, errors: options.mask(result.errors) } : result);
+    return options.resultJson(result);
   };
 
   const messageOf = async (payload: object): Promise<string> => {

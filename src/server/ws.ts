@@ -1,20 +1,16 @@
 import type { Server as HttpServer } from 'node:http';
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticateToken } from '../modules/auth/auth.service';
 import { buildContext, contextOf, type ContextDeps } from './context';
-import { formatError } from './errors';
-import { MAX_TOKENS, queryLimits, tagLimitError } from './graphql';
-import { checkCost } from './query-cost';
+import type { LiveDocuments } from './live-documents';
 import type { SocketAccessGuard } from './ws-access';
 import { subscribeLive, type LiveOperation } from './ws-live';
 
 /** Close codes: graphql-ws clients stop retrying on 4401 and retry on 4403 and 1001. */
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
-/** Parsed and validated documents kept by their text (a dashboard's subscriptions repeat a few texts). */
-const MAX_CACHED_DOCUMENTS = 500;
 
 type Extra = {
   authorization?: string | undefined;
@@ -37,19 +33,12 @@ function authorizationOf(params: Readonly<Record<string, unknown>> | undefined):
  * token or its person's access ends or changes. Subscriptions are executed
  * once per group of equal subscribers and write their own messages (ws-live.ts).
  */
-export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps, guard: SocketAccessGuard) {
+export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, deps: ContextDeps, guard: SocketAccessGuard, documents: LiveDocuments) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: deps.config.maxBodyBytes });
-  const production = deps.config.production;
-  const { validationRules } = queryLimits(deps.config);
-  const rules = [...specifiedRules, ...validationRules];
-  // A request error (such as a variable that does not coerce) has no path and no cause: it is the client's.
-  const classify = (e: GraphQLError) =>
-    e.extensions?.code || e.path || e.originalError ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
-  const mask = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(tagLimitError(classify(e).toJSON(), e), production));
+  const mask = documents.mask;
   // Each subscription's socket and id, by its context: `subscribe` writes its messages itself (ws-live.ts).
   const live = new WeakMap<object, LiveOperation>();
-  const documents = new Map<string, { document: DocumentNode; errors: readonly GraphQLError[] }>();
-  const liveOptions = { mask, maxBufferedBytes: deps.config.wsMaxBufferedBytes };
+  const liveOptions = { resultJson: (r: ExecutionResult) => documents.resultJson(r), maxBufferedBytes: deps.config.wsMaxBufferedBytes };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -108,28 +97,10 @@ export function attachWebSocket(httpServer: HttpServer, schema: GraphQLSchema, d
           operations.delete(id);
           return errors;
         };
-        let checked = documents.get(payload.query);
-        if (!checked) {
-          let document: DocumentNode;
-          try {
-            document = parse(payload.query, { maxTokens: MAX_TOKENS });
-          } catch (error) {
-            return refuse([
-              error instanceof GraphQLError
-                ? new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })
-                : new GraphQLError('Could not parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
-            ]);
-          }
-          const errors = validate(schema, document, rules).map((e) =>
-            e.extensions?.code ? e : new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-          );
-          checked = { document, errors };
-          if (documents.size >= MAX_CACHED_DOCUMENTS) documents.delete(documents.keys().next().value!);
-          documents.set(payload.query, checked);
-        }
+        const checked = documents.check(payload.query);
         const { document, errors } = checked;
         if (errors.length > 0) return refuse(errors);
-        const { error: tooCostly } = checkCost(schema, document, payload.variables, payload.operationName);
+        const tooCostly = documents.costError(document, payload.variables, payload.operationName);
         if (tooCostly) return refuse([tooCostly]);
         let contextValue;
         try {

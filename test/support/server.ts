@@ -4,7 +4,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { configFrom, type Config } from '../../src/config';
 import { createLogger } from '../../src/common/logger';
-import { startServer, type RunningServer } from '../../src/server/app';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app';
 import { testDatabase, type TestDatabase } from './database';
 
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -47,11 +47,11 @@ export interface TestServer {
  * queue counters' compaction).
  */
 export function foregroundSql(statements: string[]): string[] {
-  return statements.filter((q) => !/update "auth_token"|where seq > |min\(due_at\)|max\(seq\)|imap poll|delete from queue_count_|vacuum queue_count_/.test(q));
+  return statements.filter((q) => !/update "auth_token"|where seq > |min\(due_at\)|max\(seq\)|imap poll|delete from queue_count_|vacuum queue_count_|update webhook set lease_owner/.test(q));
 }
 
 /** A real DeskQL server on a free loopback port, with its own database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: Pick<ServerOptions, 'resolveHost'> = {}): Promise<TestServer> {
   const db: TestDatabase = await testDatabase();
   const config = configFrom({
     NODE_ENV: 'test',
@@ -66,7 +66,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const statements: string[] = [];
-  const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { onQuery: (sql) => statements.push(sql) });
+  const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), { ...options, onQuery: (sql) => statements.push(sql) });
   const clients: Client[] = [];
   const url = server.url.replace('localhost', '127.0.0.1');
   let admin: string | null = null;

@@ -13,10 +13,11 @@ const SECRET_NAME = 'email-credentials';
 export class CredentialBox {
   private constructor(private readonly key: Buffer) {}
 
-  static async load(em: EntityManager): Promise<CredentialBox> {
+  /** The box of one key by its name (mailbox passwords by default; webhooks' signing secrets have their own). */
+  static async load(em: EntityManager, name: string = SECRET_NAME): Promise<CredentialBox> {
     // On the caller's EntityManager: inside a command this is its transaction (the embedded database has one connection).
-    await em.execute('insert into "server_secret" ("name", "value") values (?, ?) on conflict ("name") do nothing', [SECRET_NAME, randomBytes(32).toString('base64url')], 'run');
-    const row = await em.findOneOrFail(ServerSecret, { name: SECRET_NAME });
+    await em.execute('insert into "server_secret" ("name", "value") values (?, ?) on conflict ("name") do nothing', [name, randomBytes(32).toString('base64url')], 'run');
+    const row = await em.findOneOrFail(ServerSecret, { name });
     return new CredentialBox(Buffer.from(row.value, 'base64url'));
   }
 

@@ -41,7 +41,7 @@ export interface QueueUpdatePayload {
 }
 
 /** Exact counts and the last event seq they include, read in one snapshot. */
-async function baseline(em: EntityManager, preds: TicketPredicate[]): Promise<{ counts: number[]; seq: number }> {
+export async function baseline(em: EntityManager, preds: TicketPredicate[]): Promise<{ counts: number[]; seq: number }> {
   return em.fork().transactional(
     async (tx) => {
       // Overdue as the events recorded it: a due date passing after this snapshot arrives as an OVERDUE event.
@@ -145,32 +145,54 @@ class QueueGroup {
     for (const ev of d.events) {
       if (ev.seq <= this.seq) continue;
       this.seq = ev.seq;
-      // Evaluated once for the group, lazily: a ticket the viewer can no longer see leaves with no details.
-      let visible: boolean | undefined;
-      this.queues.forEach((q, i) => {
-        const was = member(q.pred, ev.before, before(ev));
-        const is = member(q.pred, ev.after, ev.at);
-        if (!was && !is) return;
-        const change: QueueChangeKind = was && is ? 'CHANGED' : is ? 'ENTERED' : 'LEFT';
-        if (change === 'CHANGED' && ev.unchanged) return;
-        this.counts[i]! += change === 'ENTERED' ? 1 : change === 'LEFT' ? -1 : 0;
-        visible ??= evaluate(this.vis, ev.after, ev.at);
-        const ticketId = visible ? ev.ticketId : null;
-        const count = this.counts[i]!;
+      for (const c of queueChanges(this.queues, this.vis, this.counts, ev)) {
+        const q = this.queues[c.index]!;
         // Groups whose update is the same (queue, change, ticket, count, event) share one payload object.
-        const update = d.shared(`queueUpdate\n${q.identity}\n${change}\n${ticketId}\n${count}\n${ev.seq}`, () => ({
+        const update = d.shared(`queueUpdate\n${q.identity}\n${c.change}\n${c.ticketId}\n${c.count}\n${ev.seq}`, () => ({
           view: q.view,
-          change,
-          ticketId,
-          count,
+          change: c.change,
+          ticketId: c.ticketId,
+          count: c.count,
           cursor: encodeStreamCursor(ev.seq),
           seq: ev.seq,
           em: d.em,
         }));
-        this.send(i, update);
-      });
+        this.send(c.index, update);
+      }
     }
   }
+}
+
+/** One queue's change by one event, with the queue's count after it. */
+export interface QueueChange {
+  index: number;
+  change: QueueChangeKind;
+  /** Null when the viewer can no longer see the ticket: it left, with no details. */
+  ticketId: number | null;
+  count: number;
+}
+
+/**
+ * What one event changes in a set of queues, evaluated once: each queue the
+ * ticket entered, left or changed in, with its new count (`counts` is
+ * updated). The one definition of a queue update, for live subscribers and
+ * webhooks alike.
+ */
+export function queueChanges(queues: readonly { pred: TicketPredicate }[], vis: TicketPredicate, counts: number[], ev: StreamEvent): QueueChange[] {
+  const out: QueueChange[] = [];
+  // Evaluated lazily: a ticket the viewer can no longer see leaves with no details.
+  let visible: boolean | undefined;
+  queues.forEach((q, index) => {
+    const was = member(q.pred, ev.before, before(ev));
+    const is = member(q.pred, ev.after, ev.at);
+    if (!was && !is) return;
+    const change: QueueChangeKind = was && is ? 'CHANGED' : is ? 'ENTERED' : 'LEFT';
+    if (change === 'CHANGED' && ev.unchanged) return;
+    counts[index]! += change === 'ENTERED' ? 1 : change === 'LEFT' ? -1 : 0;
+    visible ??= evaluate(vis, ev.after, ev.at);
+    out.push({ index, change, ticketId: visible ? ev.ticketId : null, count: counts[index]! });
+  });
+  return out;
 }
 
 const registries = new WeakMap<LiveHub, Map<string, QueueGroup>>();
@@ -188,8 +210,13 @@ function groupKey(queues: { pred: TicketPredicate; identity: string }[], vis: Ti
 const viewIdentity = (v: QueueView) =>
   JSON.stringify([v.id, v.key, v.name, v.parentId, typeof v.criteria === 'function' ? `system:${v.key}` : v.criteria, v.order]);
 
-export async function queueUpdates(ctx: Context, queueIds: string[] | null | undefined): Promise<AsyncIterable<QueueUpdatePayload>> {
-  const hub = hubOf(ctx);
+/** A subscription's queues and visibility, resolved for its viewer the way `queueUpdates` does (webhooks too). */
+export interface SubscribedQueues {
+  queues: { view: QueueView; pred: TicketPredicate; identity: string }[];
+  vis: TicketPredicate;
+}
+
+export async function subscribedQueues(ctx: Context, queueIds: string[] | null | undefined): Promise<SubscribedQueues> {
   const p = await agentPrincipal(ctx).catch(() => {
     throw topLevelError('FORBIDDEN', 'Queues are for agents');
   });
@@ -206,8 +233,12 @@ export async function queueUpdates(ctx: Context, queueIds: string[] | null | und
   } else {
     views = await visibleQueues(ctx);
   }
-  const vis = visibility(p);
-  const queues = views.map((view) => ({ view, pred: queueMembership(view, p), identity: viewIdentity(view) }));
+  return { queues: views.map((view) => ({ view, pred: queueMembership(view, p), identity: viewIdentity(view) })), vis: visibility(p) };
+}
+
+export async function queueUpdates(ctx: Context, queueIds: string[] | null | undefined): Promise<AsyncIterable<QueueUpdatePayload>> {
+  const hub = hubOf(ctx);
+  const { queues, vis } = await subscribedQueues(ctx, queueIds);
   const key = groupKey(queues, vis);
   let registry = registries.get(hub);
   if (!registry) registries.set(hub, (registry = new Map<string, QueueGroup>()));

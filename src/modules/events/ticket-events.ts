@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { topLevelError } from '../../common/errors';
 import { principalOf, visibility } from '../tickets/ticket.policy';
-import { evaluate } from '../tickets/ticket-predicate';
+import { evaluate, type TicketPredicate } from '../tickets/ticket-predicate';
 import { AsyncQueue } from './async-queue';
 import type { StreamEvent } from './dispatcher';
 import { hubOf, listenAfterCatchUp, type Delivery } from './live-hub';
@@ -15,6 +15,9 @@ export interface EventEdgePayload {
   cursor: string;
   em: EntityManager;
 }
+
+/** Whether a viewer of this visibility hears an event of `ticketEvents` (live subscribers and webhooks alike). */
+export const eventVisible = (vis: TicketPredicate, ev: StreamEvent): boolean => evaluate(vis, ev.after, ev.at);
 
 /**
  * Every event the viewer can see, from a cursor: the replay is read from the
@@ -33,7 +36,7 @@ export async function ticketEvents(ctx: Context, after: string | null | undefine
     for (const ev of events) {
       if (ev.seq <= last) continue;
       last = ev.seq;
-      if (!evaluate(vis, ev.after, ev.at)) continue;
+      if (!eventVisible(vis, ev)) continue;
       const edge = () => ({ eventId: ev.id, cursor: encodeStreamCursor(ev.seq), em });
       // Live, one payload per event for every subscriber: the selection over it is executed once per equal viewer.
       out.push(shared ? shared(`ticketEvent\n${ev.id}`, edge) : edge());
