@@ -79,6 +79,8 @@ interface WebhookRow {
   counts: { key: string; values: number[] } | string | null;
   consecutive_failures: number;
   failing_since: Date | null;
+  /** Its deliveries not yet delivered. */
+  pending: number;
 }
 
 interface DeliveryRow {
@@ -148,13 +150,17 @@ export class WebhookWorker {
 
   /** Renews this process's leases and takes free or expired ones; drops those another process took. */
   private async claim(): Promise<void> {
-    const rows = await this.deps.orm.em.fork().execute<{ id: number }[]>(
+    const em = this.deps.orm.em.fork();
+    await em.execute(
       `update webhook set lease_owner = ?, lease_until = now() + ? * interval '1 millisecond'
        where id in (select id from webhook where is_active and (lease_owner = ? or lease_until is null or lease_until < now())
-                    order by id limit ? for update skip locked)
-       returning id`,
+                    order by id limit ? for update skip locked)`,
       [this.owner, this.deps.config.webhookLeaseMs, this.owner, MAX_LEASED],
+      'run',
     );
+    // What this process holds, read apart from the claim: a row of ours skipped because it was locked
+    // at that moment (our own materialization writing its position) is still ours.
+    const rows = await em.execute<{ id: number }[]>('select id from webhook where lease_owner = ? and is_active', [this.owner]);
     if (this.stopped) return;
     const held = new Set(rows.map((r) => r.id));
     for (const [id, state] of this.states) {
@@ -205,7 +211,8 @@ export class WebhookWorker {
         return;
       }
       const made = await this.materialize(hook);
-      const sent = await this.send(hook, state);
+      // With nothing made and nothing pending, there is nothing to send (and no need to ask).
+      const sent = made || hook.pending > 0 ? await this.send(hook, state) : false;
       if (!made && !sent) return;
     }
   }
@@ -214,7 +221,8 @@ export class WebhookWorker {
   private async load(id: number): Promise<WebhookRow | null> {
     const rows = await this.deps.orm.em.fork().execute<WebhookRow[]>(
       `select id, url, document, variables, stream, act_as_agent_id, is_active, secret_sealed, previous_secret_sealed, previous_secret_expires_at,
-              position, counts, consecutive_failures, failing_since
+              position, counts, consecutive_failures, failing_since,
+              (select count(*)::int from webhook_delivery d where d.webhook_id = webhook.id and d.status <> 'DELIVERED') as pending
        from webhook where id = ? and lease_owner = ? and is_active`,
       [id, this.owner],
     );
@@ -224,11 +232,13 @@ export class WebhookWorker {
   /** Turns the events after the webhook's position into deliveries; true when it made progress. */
   private async materialize(hook: WebhookRow): Promise<boolean> {
     const { orm, config, log, services, runner, dispatcher } = this.deps;
-    const em = orm.em.fork();
-    const pending = await em.execute<{ n: number }[]>(`select count(*)::int as n from webhook_delivery where webhook_id = ? and status <> 'DELIVERED'`, [hook.id]);
-    const room = config.webhookMaxPending - pending[0]!.n;
+    const room = config.webhookMaxPending - hook.pending;
     if (room <= 0) return false;
     const position = Number(hook.position);
+    // Nothing committed after it has been published in this process yet (the dispatcher reads every
+    // process's commits): the publication wakes this webhook, no need to read the table.
+    if (position >= dispatcher.position) return false;
+    const em = orm.em.fork();
     const events = await dispatcher.fetchAfter(position, Math.min(EVENT_BATCH, room));
     if (events.length === 0) return false;
     const last = events.at(-1)!.seq;
@@ -282,14 +292,26 @@ export class WebhookWorker {
       }
     }
 
-    // The deliveries and the new position in one transaction, only if the position is still the one read:
-    // a replay or another process that moved it meanwhile wins, and this batch is dropped.
-    return em.transactional(async (tx) => {
-      const moved = await tx.execute<{ id: number }[]>(
-        'update webhook set position = ?, counts = ? where id = ? and position = ? and lease_owner = ? returning id',
-        [last, counts === null ? null : JSON.stringify(counts), hook.id, hook.position, this.owner],
+    // The deliveries and the new position together, only if the position is still the one read: a
+    // replay or another process that moved it meanwhile wins, and this batch is dropped.
+    const move = [last, counts === null ? null : JSON.stringify(counts), hook.id, hook.position, this.owner];
+    const moveSql = 'update webhook set position = ?, counts = ? where id = ? and position = ? and lease_owner = ? returning id';
+    if (bodies.length === 0) return (await em.execute<{ id: number }[]>(moveSql, move)).length > 0;
+    if (bodies.length <= 500) {
+      // One statement: the move, then the rows in order (ids follow the ordinal), none if it did not move.
+      const inserted = await em.execute<{ id: string }[]>(
+        `with moved as (${moveSql})
+         insert into webhook_delivery (webhook_id, seq, body, status, attempts, next_attempt_at, created_at)
+         select moved.id, v.seq, v.body, 'PENDING', 0, now(), now()
+         from moved cross join (values ${bodies.map(() => '(?::int, ?::bigint, ?::text)').join(', ')}) as v(ord, seq, body)
+         order by v.ord
+         returning id`,
+        [...move, ...bodies.flatMap((b, i) => [i, b.seq, b.body])],
       );
-      if (moved.length === 0) return false;
+      return inserted.length > 0;
+    }
+    return em.transactional(async (tx) => {
+      if ((await tx.execute<{ id: number }[]>(moveSql, move)).length === 0) return false;
       for (let i = 0; i < bodies.length; i += 500) {
         const chunk = bodies.slice(i, i + 500);
         await tx.execute(
@@ -305,13 +327,50 @@ export class WebhookWorker {
 
   /** Sends the webhook's due deliveries in order; true when it sent one and may have more. */
   private async send(hook: WebhookRow, state: State): Promise<boolean> {
-    const { orm, config } = this.deps;
-    const em = orm.em.fork();
+    const em = this.deps.orm.em.fork();
     const due = await em.execute<DeliveryRow[]>(
       `select id, seq, body, attempts, next_attempt_at from webhook_delivery where webhook_id = ? and status = 'PENDING' order by id limit ?`,
       [hook.id, SEND_BATCH],
     );
     if (due.length === 0) return false;
+    // Successes are recorded a few at a time while the next deliveries go out: a crash before the record
+    // only sends them again (at least once), and a sequence of sends does not wait on a write each.
+    const delivered: { id: string; status: number }[] = [];
+    let recording: Promise<unknown> = Promise.resolve();
+    const record = () => {
+      const batch = delivered.splice(0);
+      if (batch.length === 0) return recording;
+      recording = recording.then(() =>
+        em.execute(
+          `with v(id, st) as (values ${batch.map(() => '(?::bigint, ?::int)').join(', ')}),
+           d as (update webhook_delivery w set status = 'DELIVERED', attempts = w.attempts + 1, response_status = v.st, last_error = null, delivered_at = now()
+                 from v where w.id = v.id and w.status = 'PENDING' returning w.webhook_id)
+           update webhook set consecutive_failures = 0, failing_since = null where id in (select webhook_id from d) and consecutive_failures <> 0`,
+          batch.flatMap((b) => [b.id, b.status]),
+          'run',
+        ),
+      );
+      return recording;
+    };
+    try {
+      return await this.sendDue(hook, state, em, due, (id, status) => {
+        delivered.push({ id, status });
+        if (delivered.length >= 25) void record().catch(() => undefined);
+      }, record);
+    } finally {
+      await record();
+    }
+  }
+
+  private async sendDue(
+    hook: WebhookRow,
+    state: State,
+    em: EntityManager,
+    due: DeliveryRow[],
+    succeeded: (id: string, status: number) => void,
+    record: () => Promise<unknown>,
+  ): Promise<boolean> {
+    const { config } = this.deps;
     const secrets = [this.box!.open(hook.secret_sealed)];
     if (hook.previous_secret_sealed && hook.previous_secret_expires_at && new Date(hook.previous_secret_expires_at) > new Date()) secrets.push(this.box!.open(hook.previous_secret_sealed));
     let failures = hook.consecutive_failures;
@@ -337,13 +396,7 @@ export class WebhookWorker {
           )
         : { status: null, error: `not sent: ${checked.reason}` };
       if (attempt.error === null) {
-        await em.execute(
-          `with d as (update webhook_delivery set status = 'DELIVERED', attempts = attempts + 1, response_status = ?, last_error = null, delivered_at = now()
-                      where id = ? and status = 'PENDING' returning webhook_id)
-           update webhook set consecutive_failures = 0, failing_since = null where id in (select webhook_id from d) and consecutive_failures <> 0`,
-          [attempt.status, id],
-          'run',
-        );
+        succeeded(id, attempt.status!);
         failures = 0;
         failingSince = null;
         continue;
@@ -359,6 +412,7 @@ export class WebhookWorker {
           : null;
       const error = attempt.error;
       const next = new Date(at.getTime() + retryDelay(d.attempts + 1, config.webhookRetryMs, config.webhookRetryMaxMs));
+      await record();
       await em.transactional(async (tx) => {
         await tx.execute(
           'update webhook_delivery set status = ?, attempts = attempts + 1, response_status = ?, last_error = ?, next_attempt_at = ? where id = ?',
