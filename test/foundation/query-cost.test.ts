@@ -94,6 +94,17 @@ describe('query cost', () => {
     expect(unknown.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
+  it('stops validating a document once a limit refused it: only the limit errors come back', async () => {
+    // 16 aliases (the limit is 15) and an unknown field: the field is never looked at.
+    const flood = `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: viewer { __typename }`).join(' ')} nope }`;
+    const res = await t.gql(flood, {}, { token: w.agents.full.token });
+    expect(res.errors?.map((e) => e.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(res.errors?.[0]?.message).toMatch(/aliases/i);
+    // within the limits, the unknown field is reported as usual
+    const plain = await t.gql('{ viewer { __typename } nope }', {}, { token: w.agents.full.token });
+    expect(plain.errors?.map((e) => e.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
   it('counts `first` from variables, so a small literal document cannot hide a large page', async () => {
     const doc = `query($n: Int) { tickets(first: $n) { edges { node { thread(first: $n) { edges { node { id } } } } } } }`;
     const small = await t.gql(doc, { n: 10 }, { token: w.agents.full.token });
