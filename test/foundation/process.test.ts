@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnEntry, type Proc } from '../support/processes';
 
 // `npm start` as a newcomer runs it: the real entry point in a child process,
 // on the embedded database in a data folder.
-const ROOT = path.resolve(__dirname, '../..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'deskql-process-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -17,37 +17,13 @@ afterAll(() => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
-
-async function start(): Promise<Started> {
+/** `npm start` on the data folder, with no admin password set (the server prints the one it makes). */
+function start(): Promise<Proc> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', DESKQL_DATA_DIR: dataDir, NODE_ENV: 'development', DESKQL_LOG_LEVEL: 'info' };
   delete env.DATABASE_URL;
   delete env.DESKQL_ADMIN_PASSWORD;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    // generous: the suite may share the machine with other work (a first start takes ~2-7 s)
-    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${out}`)), 60_000);
-    const check = () => {
-      const m = /"url":"(http:[^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!.replace('localhost', '127.0.0.1'));
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', () => reject(new Error(`exited early:\n${out}`)));
-  });
-  return { child, url, stdout: () => out, exited };
+  // generous: the suite may share the machine with other work (a first start takes ~2-7 s)
+  return spawnEntry(env, (child) => children.push(child));
 }
 
 async function post<T = unknown>(url: string, query: string, token?: string) {
@@ -65,10 +41,10 @@ describe('the server process', () => {
   it('prints the first admin login once, serves /healthz, and drains on SIGTERM', { timeout: 120_000 }, async () => {
     const s = await start();
     // wait for the "First admin created" block, printed right after the ready line
-    await expect.poll(() => /password: (\S+)/.exec(s.stdout())?.[1], { timeout: 5000 }).toBeTruthy();
-    password = /password: (\S+)/.exec(s.stdout())![1]!;
-    expect(s.stdout()).toContain('email:    admin@example.com');
-    const consoleUrl = /Agent console: (\S+)/.exec(s.stdout())?.[1];
+    await expect.poll(() => /password: (\S+)/.exec(s.output())?.[1], { timeout: 5000 }).toBeTruthy();
+    password = /password: (\S+)/.exec(s.output())![1]!;
+    expect(s.output()).toContain('email:    admin@example.com');
+    const consoleUrl = /Agent console: (\S+)/.exec(s.output())?.[1];
     expect(consoleUrl).toBe(s.url.replace(/\/graphql$/, '/console/'));
     expect((await fetch(consoleUrl!)).status).toBe(200);
     expect((await fetch(s.url.replace('/graphql', '/healthz'))).status).toBe(200);
@@ -105,7 +81,7 @@ describe('the server process', () => {
       expect(token).toBeTruthy();
       const depts = await post<{ departments: { name: string }[] }>(s.url, '{ departments { name } }', token);
       expect(depts.data!.departments.map((d) => d.name)).toContain('Persisted');
-      expect(s.stdout()).not.toContain('First admin created');
+      expect(s.output()).not.toContain('First admin created');
     } finally {
       s.child.kill('SIGTERM');
       expect(await s.exited).toBe(0);

@@ -31,7 +31,13 @@ export async function spawnServer(dbEnv: Record<string, string>, extra: Record<s
   delete env.DATABASE_URL;
   delete env.DESKQL_DATA_DIR;
   Object.assign(env, dbEnv);
+  return spawnEntry(env);
+}
+
+/** Spawns the real entry point with `env` as its whole environment and waits for its ready line (60 s). */
+export async function spawnEntry(env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void): Promise<Proc> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  onSpawn?.(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -39,7 +45,7 @@ export async function spawnServer(dbEnv: Record<string, string>, extra: Record<s
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no ready line in 30 s:\n${out}`));
+      reject(new Error(`no ready line in 60 s:\n${out}`));
     }, 60_000);
     const check = () => {
       const m = /"url":"(http:[^"]+)"/.exec(out);
