@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTarget, isPublicAddress, type Resolve } from '../../src/modules/webhooks/webhook.address';
-import { CreateWebhookDocument, DeleteWebhookDocument, WebhookDeliveriesDocument } from '../__generated__/graphql';
+import { CreateWebhookDocument, DeleteWebhookDocument, UpdateWebhookDocument, WebhookDeliveriesDocument } from '../__generated__/graphql';
 import { startTestServer, type TestServer } from '../support/server';
 import { openTicket } from '../support/tickets';
 import { buildWorld, type World } from '../support/world';
@@ -21,10 +21,18 @@ const names = new Map<string, string[]>([
   ['mixed.test', ['8.8.8.8', '10.1.2.3']],
   ['public.test', ['8.8.8.8']],
 ]);
-/** `rebind.test` answers a public address while the webhook is saved, loopback afterwards (DNS rebinding). */
+/**
+ * `rebind.test` answers a public address once — the lookup of the save — and
+ * loopback from then on (DNS rebinding): no later lookup, whoever makes it,
+ * can get the public address, so nothing can be sent there.
+ */
 let rebindPublic = false;
 const resolver: Resolve = async (host) => {
-  if (host === 'rebind.test') return rebindPublic ? ['8.8.4.4'] : ['127.0.0.1'];
+  if (host === 'rebind.test') {
+    if (!rebindPublic) return ['127.0.0.1'];
+    rebindPublic = false;
+    return ['8.8.4.4'];
+  }
   const found = names.get(host);
   if (!found) throw Object.assign(new Error(`unknown test name ${host}`), { code: 'ENOTFOUND' });
   return found;
@@ -85,10 +93,10 @@ describe('webhooks with the allowance off', () => {
     await rx?.stop();
   });
 
-  const create = async (url: string) => {
+  const create = async (url: string, isActive = true) => {
     const res = await t.gql(
       CreateWebhookDocument,
-      { input: { name: 'Hook', url, document: 'subscription { ticketEvents { cursor } }', actAsAgentId: w.agents.admin.id } },
+      { input: { name: 'Hook', url, document: 'subscription { ticketEvents { cursor } }', actAsAgentId: w.agents.admin.id, isActive } },
       { token: w.agents.admin.token },
     );
     return res.data!.createWebhook;
@@ -108,11 +116,24 @@ describe('webhooks with the allowance off', () => {
     expect(rx.received).toEqual([]);
   });
 
+  it('refuses the same addresses when a webhook is changed, and keeps its URL', async () => {
+    // Off: a public address is never sent to, not even by an event that happens meanwhile.
+    const out = await create('http://public.test/hook', false);
+    expect(out.userErrors).toEqual([]);
+    for (const url of [`http://127.0.0.1:${rx.port}/hook`, 'http://[fd00::1]/hook', 'http://metadata.test/']) {
+      const res = await t.gql(UpdateWebhookDocument, { input: { webhookId: out.webhook!.id, url } }, { token: w.agents.admin.token });
+      expect(res.data!.updateWebhook).toMatchObject({ webhook: null, userErrors: [{ code: 'BAD_USER_INPUT', field: ['url'] }] });
+    }
+    const [row] = await t.em().getConnection().execute<{ url: string }[]>('select url from webhook');
+    expect(row!.url).toBe('http://public.test/hook');
+    await t.gql(DeleteWebhookDocument, { input: { id: out.webhook!.id } }, { token: w.agents.admin.token });
+  });
+
   it('checks again at delivery: a name that turned private since it was saved is refused, and nothing is sent', async () => {
     rebindPublic = true;
     const out = await create(`http://rebind.test:${rx.port}/hook`);
-    rebindPublic = false;
     expect(out.userErrors).toEqual([]);
+    expect(rebindPublic).toBe(false);
     const id = out.webhook!.id;
     await openTicket(t, w.agents.admin.token, { subject: 'Rebound', owner: { email: 'pat@customer.test' } });
     // the attempt is recorded as refused before anything is sent

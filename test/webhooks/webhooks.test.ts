@@ -155,6 +155,28 @@ describe('saving a webhook', () => {
   });
 });
 
+describe('changing a webhook', () => {
+  it('checks a new document or URL as createWebhook does, changes nothing on refusal, and delivers with the new document', async () => {
+    const r = await startReceiver('/update');
+    const hook = await created({ url: r.url });
+    const update = (input: Record<string, unknown>) => t.gql(UpdateWebhookDocument, { input: { webhookId: hook.id, ...input } }, { token: admin() });
+    const bad = await update({ document: 'subscription { ticketEvents { nope } }', name: 'Renamed' });
+    expect(bad.data!.updateWebhook).toMatchObject({ webhook: null, userErrors: [{ code: 'BAD_USER_INPUT', field: ['document'] }] });
+    const badUrl = await update({ url: 'ftp://127.0.0.1/' });
+    expect(badUrl.data!.updateWebhook.userErrors[0]).toMatchObject({ code: 'BAD_USER_INPUT', field: ['url'] });
+    const listed = (await t.gql(WebhooksDocument, {}, { token: admin() })).data!.webhooks.find((h) => h.id === hook.id)!;
+    expect(listed).toMatchObject({ name: 'Hook', url: r.url, document: EVENTS_DOC });
+    const doc = 'subscription { ticketEvents { node { kind ticket { subject } } } }';
+    const good = await update({ document: doc, name: 'Renamed' });
+    expect(good.data!.updateWebhook).toMatchObject({ userErrors: [], webhook: { name: 'Renamed', document: doc } });
+    await open('After the change');
+    const [got] = await r.until((x) => x.length === 1);
+    expect(JSON.parse(got!.body)).toEqual({ data: { ticketEvents: { node: { kind: 'CREATED', ticket: { subject: 'After the change' } } } } });
+    await r.stop();
+    await t.gql(DeleteWebhookDocument, { input: { id: hook.id } }, { token: admin() });
+  });
+});
+
 describe('delivery', () => {
   it("POSTs, signed, exactly what the acting agent's graphql-ws subscription receives — and never another department's ticket", async () => {
     const hook = await created({ url: at('same') });

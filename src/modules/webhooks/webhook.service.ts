@@ -126,8 +126,9 @@ export async function updateWebhook(ctx: Context, input: UpdateWebhookInput): Pr
       const h = hook!;
       if (input.name != null) h.name = cleanName(problems, input.name, 'name');
       if (input.url != null) h.url = input.url;
-      const agent = input.actAsAgentId != null ? await actingAgent(em, problems, input.actAsAgentId) : await em.findOne(Agent, h.actAsAgent.id);
       if (input.document != null || input.variables !== undefined || input.actAsAgentId != null) {
+        // The document is checked again as the agent it will run as (the queues it names must be theirs).
+        const agent = input.actAsAgentId != null ? await actingAgent(em, problems, input.actAsAgentId) : await h.actAsAgent.load();
         const variables = input.variables !== undefined ? validVariables(problems, input.variables) : h.variables;
         const document = input.document ?? h.document;
         const checked = await checkDocument(ctx, em, problems, document, variables, agent);
