@@ -29,7 +29,11 @@ export async function spawnBenchServer(env: NodeJS.ProcessEnv, options: { root: 
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const timeout = options.readyTimeoutMs ?? 120_000;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in ${timeout / 1000} s:\n${out}`)), timeout);
+    const timer = setTimeout(() => {
+      // Not left behind: a benchmark that gives up on its server ends it.
+      child.kill('SIGKILL');
+      reject(new Error(`no ready line in ${timeout / 1000} s:\n${out}`));
+    }, timeout);
     child.stdout.on('data', () => {
       const m = /"url":"(http:[^"]+)"/.exec(out);
       if (m) {
