@@ -134,6 +134,8 @@ export function createApollo(schema: GraphQLSchema, config: Config, log: Logger,
     },
     validationRules: limits.validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },
+    // Compact JSON: Apollo's default indents every response (more bytes to send and parse, ~0.2 ms of a 50-ticket page).
+    stringifyResult: (result) => JSON.stringify(result),
     csrfPrevention: true,
     // main.ts owns SIGTERM: it drains WebSockets, then Apollo, then the database.
     stopOnTerminationSignals: false,
