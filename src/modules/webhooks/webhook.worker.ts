@@ -118,6 +118,7 @@ export class WebhookWorker {
   private poller: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private claiming: Promise<void> | null = null;
+  private claimAgain = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -140,12 +141,23 @@ export class WebhookWorker {
 
   /** Webhooks changed (made, turned on, rewound) or time passed: claim leases and look at each. */
   changed(): void {
-    if (this.stopped || this.claiming) return;
+    if (this.stopped) return;
+    if (this.claiming) {
+      // A claim under way may have read the webhooks before this change: one more after it.
+      this.claimAgain = true;
+      return;
+    }
     this.claiming = this.claim()
       .catch((err: unknown) => {
         if (!this.stopped) this.deps.log.error({ err }, 'claiming webhooks failed; will retry');
       })
-      .finally(() => (this.claiming = null));
+      .finally(() => {
+        this.claiming = null;
+        if (this.claimAgain) {
+          this.claimAgain = false;
+          this.changed();
+        }
+      });
   }
 
   /** Renews this process's leases and takes free or expired ones; drops those another process took. */
