@@ -216,6 +216,20 @@ describe('delivery', () => {
     }
   });
 
+  it("fields that depend on the acting agent's role answer as that agent: viewerCan of an All Access and a Reply Only agent", async () => {
+    const doc = 'subscription { ticketEvents { node { ticket { subject viewerCan { reply close assign } } } } }';
+    const r = await startReceiver('/roles');
+    const full = await created({ url: `${r.url}?full`, document: doc, actAsAgentId: w.agents.full.id });
+    const reply = await created({ url: `${r.url}?reply`, document: doc, actAsAgentId: w.agents.replyOnly.id });
+    await open('Whose powers');
+    await r.until((x) => x.length === 2);
+    const can = (who: string) => (JSON.parse(r.received.find((x) => x.path.endsWith(who))!.body) as { data: { ticketEvents: { node: { ticket: { viewerCan: object } } } } }).data.ticketEvents.node.ticket.viewerCan;
+    expect(can('?full')).toEqual({ reply: true, close: true, assign: true });
+    expect(can('?reply')).toEqual({ reply: true, close: false, assign: false });
+    await r.stop();
+    for (const h of [full, reply]) await t.gql(DeleteWebhookDocument, { input: { id: h.id } }, { token: admin() });
+  });
+
   it("a queueUpdates webhook gets each update with the queue's exact count, as the live subscriber does", async () => {
     const queues = await t.gql<{ queues: { id: string; key: string | null; count: number }[] }, unknown>('{ queues { id key count } }', {}, { token: w.agents.full.token });
     const openQ = queues.data!.queues.find((q) => q.key === 'open')!;
