@@ -48,6 +48,13 @@ export type Viewer = AgentViewer | EndUserViewer;
 export type BeforeCommit = (em: EntityManager) => Promise<boolean>;
 
 /**
+ * Work a module does for the operation once a command transaction has committed, given
+ * the transaction's unit of work (the tickets module primes the payload's loaders with
+ * the facts the transaction sealed). Synchronous: it reads nothing.
+ */
+export type AfterCommit = (ctx: Context, em: EntityManager) => void;
+
+/**
  * Process-wide singletons the operations share, built in src/server/app.ts. The two
  * common/ itself calls are declared here; each module adds the one it provides, next to
  * its class: `loginLimits` (auth/login-limiter.ts), `live` (events/live-hub.ts), `urlSigner`
@@ -59,6 +66,8 @@ export interface Services {
    * the email outbox), assembled in src/server/app.ts: see `BeforeCommit`.
    */
   beforeCommit: readonly BeforeCommit[];
+  /** The work after every committed command transaction, for the operation: see `AfterCommit`. */
+  afterCommit: readonly AfterCommit[];
   /** The event dispatcher: told after a commit that wrote events (absent in scripts). */
   events?: { committed(): void };
   /** Open WebSockets' access guard: told after a commit that may change a token or someone's access (absent in scripts). */

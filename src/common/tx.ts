@@ -11,7 +11,8 @@ import type { Context } from './context';
  * their field resolvers load relations through it, so its finished
  * transaction context is dropped and later loads use the pool.
  *
- * Before it commits, the transaction runs the services' `beforeCommit` work in order.
+ * Before it commits, the transaction runs the services' `beforeCommit` work in order;
+ * once committed, their `afterCommit` work for the operation.
  */
 export async function inTransaction<T>(ctx: Pick<Context, 'em' | 'services'>, work: (em: EntityManager) => Promise<T>): Promise<T> {
   let fork: EntityManager | null = null;
@@ -27,6 +28,8 @@ export async function inTransaction<T>(ctx: Pick<Context, 'em' | 'services'>, wo
       { clear: true },
     );
     if (published) ctx.services.events?.committed();
+    // An operation's context (a worker's has no memo: no payload reads after it).
+    if ('memo' in ctx) for (const hook of ctx.services.afterCommit) hook(ctx as Context, fork!);
     return result;
   } finally {
     (fork as EntityManager | null)?.resetTransactionContext();

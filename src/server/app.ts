@@ -14,6 +14,7 @@ import { writeEmails } from '../modules/email/outbound.service';
 import { EventDispatcher } from '../modules/events/dispatcher';
 import { LiveHub } from '../modules/events/live-hub';
 import { writeSealedEvents } from '../modules/events/outbox';
+import { primeCommitted } from '../modules/tickets/ticket.loaders';
 import { sealTicketEvents } from '../modules/tickets/ticket.snapshot';
 import { OverdueScheduler } from '../modules/events/overdue-scheduler';
 import { QueueCountCompactor } from '../modules/queues/queue-counters';
@@ -51,6 +52,8 @@ export function createServices(config: Config): Services {
     // tickets' new facts, the emails they cause are written from the sealed events, then the events
     // themselves in one statement under the ordering lock, held from there to the commit.
     beforeCommit: [sealTicketEvents, writeEmails, writeSealedEvents],
+    // The operation's payload then reads the tickets' facts as sealed, not from the database again.
+    afterCommit: [primeCommitted],
     loginLimits: new LoginLimiter({
       windowMs: config.loginWindowMs,
       email: { maxFailures: config.loginMaxFailures, freeFailures: 3 },

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Context, Services, Viewer } from '../common/context';
 import type { Logger } from '../common/logger';
 import { unauthenticated } from '../common/errors';
-import { authenticate, bearerSecret } from '../modules/auth/auth.service';
+import { authenticateToken, bearerSecret } from '../modules/auth/auth.service';
 import { principalOf, type Principal } from '../modules/tickets/ticket.policy';
 
 export interface ContextDeps {
@@ -15,9 +15,9 @@ export interface ContextDeps {
 
 /** One context builder for HTTP and WebSocket operations: a fresh EntityManager fork and the authenticated viewer. */
 export async function buildContext(deps: ContextDeps, authorization: string | undefined | null, ip: string): Promise<Context> {
-  const em = deps.orm.em.fork();
-  const viewer = await authenticate(em, authorization);
-  return { em, viewer, config: deps.config, log: deps.log, ip, memo: new Map(), services: deps.services };
+  const ctx: Context = { em: deps.orm.em.fork(), viewer: null, config: deps.config, log: deps.log, ip, memo: new Map(), services: deps.services };
+  await authenticateInto(ctx, authorization);
+  return ctx;
 }
 
 /** A context for a viewer and principal already verified (a WebSocket's, see ws-access.ts `trusted`): no database work. */
@@ -48,10 +48,17 @@ export function buildHttpContext(deps: ContextDeps, authorization: string | unde
   return ctx;
 }
 
-/** Reads the viewer of a context from `buildHttpContext` (once); UNAUTHENTICATED as `authenticate` decides. */
+/** Reads the viewer of a context from `buildHttpContext` (once); UNAUTHENTICATED as `authenticateToken` decides. */
 export async function authenticatePending(ctx: Context): Promise<void> {
   const authorization = ctx.memo.get(PENDING_VIEWER) as string | undefined;
   if (authorization === undefined) return;
   ctx.memo.delete(PENDING_VIEWER);
-  ctx.viewer = await authenticate(ctx.em, authorization);
+  await authenticateInto(ctx, authorization);
+}
+
+/** Sets the viewer `authenticateToken` decides, and its principal, read in the same statement as the token. */
+async function authenticateInto(ctx: Context, authorization: string | undefined | null): Promise<void> {
+  const verified = await authenticateToken(ctx.em, authorization);
+  ctx.viewer = verified?.viewer ?? null;
+  if (verified) ctx.memo.set(principalOf, Promise.resolve(verified.principal));
 }

@@ -12,14 +12,18 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** A real internal failure: the table behind `roles` disappears for the duration of `run`. */
-async function withBrokenRoles<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * A real internal failure: the table behind `mailboxes` disappears for the
+ * duration of `run` (one the viewer's authentication does not read: the
+ * token's statement reads agents, roles, teams and department access).
+ */
+async function withBrokenMailboxes<T>(run: () => Promise<T>): Promise<T> {
   const conn = t.server.db.orm.em.getConnection();
-  await conn.execute('alter table "role" rename to "role_hidden_by_test"');
+  await conn.execute('alter table "mailbox" rename to "mailbox_hidden_by_test"');
   try {
     return await run();
   } finally {
-    await conn.execute('alter table "role_hidden_by_test" rename to "role"');
+    await conn.execute('alter table "mailbox_hidden_by_test" rename to "mailbox"');
   }
 }
 
@@ -27,18 +31,18 @@ const MASKED = { message: 'Internal server error', extensions: { code: 'INTERNAL
 
 describe('production mode', () => {
   it('masks an internal error over HTTP: no SQL, no stack, just the code and path', async () => {
-    const res = await withBrokenRoles(() => t.gql('{ viewer { name } roles { name } }', {}, { token: admin }));
+    const res = await withBrokenMailboxes(() => t.gql('{ viewer { name } mailboxes { address } }', {}, { token: admin }));
     expect(res.status).toBe(200);
     expect(res.data).toBeNull();
-    expect(res.errors).toEqual([{ ...MASKED, locations: [{ line: 1, column: 19 }], path: ['roles'] }]);
-    expect(JSON.stringify(res)).not.toMatch(/role_hidden|select|relation|stack/i);
+    expect(res.errors).toEqual([{ ...MASKED, locations: [{ line: 1, column: 19 }], path: ['mailboxes'] }]);
+    expect(JSON.stringify(res)).not.toMatch(/mailbox_hidden|select|relation|stack/i);
   });
 
   it('masks an internal error over WebSocket the same way', async () => {
     const client = t.ws({ authorization: `Bearer ${admin}` });
     await wsResult(client, '{ viewer { name } }');
-    const res = await withBrokenRoles(() => wsResult(client, '{ roles { name } }'));
-    expect(res).toEqual({ data: null, errors: [{ ...MASKED, locations: [{ line: 1, column: 3 }], path: ['roles'] }] });
+    const res = await withBrokenMailboxes(() => wsResult(client, '{ mailboxes { address } }'));
+    expect(res).toEqual({ data: null, errors: [{ ...MASKED, locations: [{ line: 1, column: 3 }], path: ['mailboxes'] }] });
   });
 
   it('keeps client errors readable, without stack traces', async () => {

@@ -8,6 +8,7 @@ import { inTransaction } from '../../common/tx';
 import { cleanName } from '../../common/validate';
 import { Agent } from '../directory/agent.entity';
 import { EndUser } from '../directory/end-user.entity';
+import { agentPrincipal, principalColumns, type Principal, type PrincipalRow } from '../tickets/ticket.policy';
 import { AuthToken, TokenKind } from './auth-token.entity';
 import { decoyHash, hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from './password';
 import { newSecret, PREFIX, secretHash } from './secrets';
@@ -16,46 +17,57 @@ const BEARER = /^Bearer\s+([A-Za-z0-9_-]{10,200})$/i;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * Turns an Authorization header value into a viewer. No header: anonymous
+ * Turns an Authorization header value into a viewer, with when its token
+ * expires (null: it does not) and its principal. No header: anonymous
  * (null). A header that is malformed, unknown, expired or revoked, or whose
  * person is inactive: UNAUTHENTICATED — never silently anonymous.
  */
-export async function authenticate(em: EntityManager, authorization: string | undefined | null): Promise<Viewer | null> {
-  return (await authenticateToken(em, authorization))?.viewer ?? null;
-}
-
-/** `authenticate`, with when the token expires (null: it does not), for a caller that keeps the viewer a while. */
-export async function authenticateToken(em: EntityManager, authorization: string | undefined | null): Promise<{ viewer: Viewer; expiresAt: Date | null } | null> {
+export async function authenticateToken(
+  em: EntityManager,
+  authorization: string | undefined | null,
+): Promise<{ viewer: Viewer; expiresAt: Date | null; principal: Principal } | null> {
   if (authorization === undefined || authorization === null || authorization.trim() === '') return null;
   const match = BEARER.exec(authorization.trim());
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"', 401);
-  const token = await tokenBySecretHash(em, secretHash(match[1]!));
+  const found = await tokenBySecretHash(em, secretHash(match[1]!));
   const now = new Date();
-  const viewer = token ? viewerOfToken(token, now) : 'The token is invalid, expired or revoked';
+  const viewer = found ? viewerOfToken(found.token, now) : 'The token is invalid, expired or revoked';
   if (typeof viewer === 'string') throw unauthenticated(viewer, 401);
-  if (!token!.lastUsedAt || now.getTime() - token!.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await em.nativeUpdate(AuthToken, { id: token!.id }, { lastUsedAt: now });
+  const { token, access } = found!;
+  if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(AuthToken, { id: token.id }, { lastUsedAt: now });
   }
-  return { viewer, expiresAt: token!.expiresAt ?? null };
+  const principal: Principal =
+    viewer.kind === 'agent'
+      ? agentPrincipal(viewer.agent, access)
+      : { kind: 'endUser', userId: viewer.user.id, orgId: viewer.user.organization?.id ?? null, orgShares: access.org_shares === true, ticketScope: viewer.ticketScope };
+  return { viewer, expiresAt: token.expiresAt ?? null, principal };
 }
 
 /**
- * The stored token with this hash, its agent or end user loaded: one plain
+ * The stored token with this hash, its agent or end user loaded, and what
+ * the policy needs about them (an agent's role permissions, teams and extra
+ * access; whether an end user's organization shares tickets): one plain
  * statement whose rows are mapped into the EntityManager (every request
- * with a token asks this first, so it skips the query builder).
+ * with a token asks this first, so it skips the query builder, and its
+ * principal costs no second round trip).
  */
-async function tokenBySecretHash(em: EntityManager, hash: string): Promise<AuthToken | null> {
+async function tokenBySecretHash(em: EntityManager, hash: string): Promise<{ token: AuthToken; access: PrincipalRow & { org_shares: boolean | null } } | null> {
   const sql =
-    `select ${prefixedColumns(em, AuthToken, 't', 't__')}, ${prefixedColumns(em, Agent, 'a', 'a__')}, ${prefixedColumns(em, EndUser, 'u', 'u__')} ` +
-    'from "auth_token" t left join "agent" a on a."id" = t."agent_id" left join "end_user" u on u."id" = t."end_user_id" where t."secret_hash" = ?';
-  const row = (await em.execute<Record<string, unknown>[]>(sql, [hash]))[0];
-  if (!row) return null;
+    `select ${prefixedColumns(em, AuthToken, 't', 't__')}, ${prefixedColumns(em, Agent, 'a', 'a__')}, ${prefixedColumns(em, EndUser, 'u', 'u__')}, ` +
+    `${principalColumns('a')}, o."shares_tickets" as org_shares ` +
+    'from "auth_token" t left join "agent" a on a."id" = t."agent_id" left join "end_user" u on u."id" = t."end_user_id" ' +
+    'left join "organization" o on o."id" = u."organization_id" where t."secret_hash" = ?';
+  const found = (await em.execute<Record<string, unknown>[]>(sql, [hash]))[0];
+  if (!found) return null;
+  const { permissions, team_ids, extra, org_shares, ...row } = found as Record<string, unknown> & PrincipalRow & { org_shares: boolean | null };
+  const access = { permissions, team_ids, extra, org_shares };
   // The person first, so the token's reference points at the loaded entity.
   const agent = rowPart(row, 'a__');
   if (agent) em.map(Agent, agent as never);
   const user = rowPart(row, 'u__');
   if (user) em.map(EndUser, user as never);
-  return em.map(AuthToken, rowPart(row, 't__') as never);
+  return { token: em.map(AuthToken, rowPart(row, 't__') as never), access };
 }
 
 /** The bearer secret of an Authorization value, or null when it is not `Bearer <token>`. */

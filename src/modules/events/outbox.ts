@@ -20,6 +20,17 @@ const sealed = new WeakMap<EntityManager, readonly TicketEvent[]>();
 
 /** The tickets a sealed transaction created. */
 const created = new WeakMap<EntityManager, ReadonlySet<number>>();
+/** The "after" of each ticket a sealed transaction changed. */
+const sealedAfter = new WeakMap<EntityManager, ReadonlyMap<number, TicketSnapshot>>();
+
+/**
+ * The facts of each ticket a transaction changed, as sealed: once it has
+ * committed, the tickets as they now stand (a payload's policy checks need
+ * not read them again), and whether the transaction created it.
+ */
+export function sealedTickets(em: EntityManager): { after: ReadonlyMap<number, TicketSnapshot>; created: ReadonlySet<number> } {
+  return { after: sealedAfter.get(em) ?? new Map(), created: created.get(em) ?? new Set() };
+}
 
 /** Whether the ticket was created in this transaction (it has no rows but the ones this unit of work wrote). */
 export function createdInTransaction(em: EntityManager, ticketId: number): boolean {
@@ -82,6 +93,7 @@ export async function sealEvents(em: EntityManager, snapshotsOf: (ticketIds: num
   await em.flush();
   const after = await snapshotsOf([...new Set(p.events.map((e) => e.ticket.id))]);
   await em.flush();
+  sealedAfter.set(em, after);
   const seen = new Set<number>();
   for (const event of p.events) {
     const id = event.ticket.id;

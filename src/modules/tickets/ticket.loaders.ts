@@ -1,10 +1,13 @@
 import { entityColumns } from '../../common/columns';
 import { readRows, type ReadOf } from '../../common/loaders';
 import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { memo, type Context } from '../../common/context';
+import { sealedTickets } from '../events/outbox';
 import { Collaborator } from './collaborator.entity';
 import type { TicketRead } from './ticket.read';
 import { snapshotFrom } from './ticket.snapshot';
+import { Ticket } from './ticket.entity';
 import type { TicketSnapshot } from './ticket-predicate';
 
 /** Every collaborator of each ticket (read rows), in one query per batch. */
@@ -47,4 +50,26 @@ export function snapshotLoader(ctx: Context): DataLoader<TicketRead, TicketSnaps
       { cacheKeyFn: (t) => t.id },
     ),
   );
+}
+
+/**
+ * After a command's commit (the services' `afterCommit`, src/server/app.ts):
+ * the payload's policy checks (`viewerCan`, the queues a ticket is in) take
+ * each changed ticket's facts as the transaction sealed them, and a ticket it
+ * created lists the collaborators its unit of work holds (it has no others),
+ * instead of reading again what the command has just written.
+ */
+export function primeCommitted(ctx: Context, em: EntityManager): void {
+  const { after, created } = sealedTickets(em);
+  if (after.size === 0) return;
+  const uow = em.getUnitOfWork();
+  const createdCollaborators = new Map<number, Collaborator[]>([...created].map((id) => [id, []]));
+  if (created.size) {
+    for (const entity of uow.getIdentityMap().values()) if (entity instanceof Collaborator) createdCollaborators.get(entity.ticket.id)?.push(entity);
+  }
+  for (const [id, list] of createdCollaborators) collaboratorsLoader(ctx).clear(id).prime(id, list.sort((a, b) => a.id - b.id));
+  for (const [id, snapshot] of after) {
+    const ticket = uow.getById<Ticket>(Ticket.name, id);
+    if (ticket) snapshotLoader(ctx).clear(ticket).prime(ticket, snapshot);
+  }
 }

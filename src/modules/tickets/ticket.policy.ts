@@ -45,14 +45,41 @@ export async function loadPrincipal(em: EntityManager, viewer: Viewer | null): P
   return (await loadAgentPrincipals(em, [viewer.agent])).get(viewer.agent.id)!;
 }
 
-type AgentRow = { id: number; permissions: Permission[] | string; team_ids: number[] | string; extra: [number, Permission[]][] | string };
+/** The principal columns of an agent row (`principalColumns`), as the driver returns them. */
+export type PrincipalRow = { permissions: Permission[] | string | null; team_ids: number[] | string; extra: [number, Permission[]][] | string };
 const parsed = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
 /**
- * The principals of several agents in one statement (role permissions,
- * teams, extra department access): a command that checks many agents — the
- * alert recipients of a new ticket — costs the same as one that checks one.
- * The agent rows themselves are the caller's (already loaded).
+ * What the policy needs about the agent of alias `a` beyond its own columns
+ * (role permissions, teams, extra department access), as sub-selects: a
+ * statement that reads agents — the viewer's token, a new ticket's alert
+ * recipients — reads their principals with them.
+ */
+export function principalColumns(a: string): string {
+  return `(select r.permissions from role r where r.id = ${a}.role_id) as permissions,
+            coalesce((select json_agg(tm.team_id order by tm.team_id) from team_member tm where tm.agent_id = ${a}.id), '[]') as team_ids,
+            coalesce((select json_agg(json_build_array(d.department_id, r2.permissions) order by d.department_id)
+                        from department_access d join role r2 on r2.id = d.role_id where d.agent_id = ${a}.id), '[]') as extra`;
+}
+
+/** An agent's principal from its row and `principalColumns`. */
+export function agentPrincipal(agent: Pick<Agent, 'id' | 'isAdmin' | 'assignedOnly'> & { primaryDepartment: { id: number } }, row: PrincipalRow): Extract<Principal, { kind: 'agent' }> {
+  return {
+    kind: 'agent',
+    agentId: agent.id,
+    isAdmin: agent.isAdmin,
+    assignedOnly: agent.assignedOnly,
+    teamIds: parsed(row.team_ids).map(Number),
+    primaryDepartmentId: agent.primaryDepartment.id,
+    primaryPermissions: parsed(row.permissions ?? []),
+    extra: new Map(parsed(row.extra).map(([department, permissions]) => [Number(department), parsed(permissions)])),
+  };
+}
+
+/**
+ * The principals of several agents in one statement: a command that checks
+ * many agents costs the same as one that checks one. The agent rows
+ * themselves are the caller's (already loaded).
  */
 export async function loadAgentPrincipals(
   em: EntityManager,
@@ -60,29 +87,15 @@ export async function loadAgentPrincipals(
 ): Promise<Map<number, Extract<Principal, { kind: 'agent' }>>> {
   const out = new Map<number, Extract<Principal, { kind: 'agent' }>>();
   if (agents.length === 0) return out;
-  const rows = await em.execute<AgentRow[]>(
-    `select a.id,
-            (select r.permissions from role r where r.id = a.role_id) as permissions,
-            coalesce((select json_agg(tm.team_id order by tm.team_id) from team_member tm where tm.agent_id = a.id), '[]') as team_ids,
-            coalesce((select json_agg(json_build_array(d.department_id, r2.permissions) order by d.department_id)
-                        from department_access d join role r2 on r2.id = d.role_id where d.agent_id = a.id), '[]') as extra
-       from agent a where a.id in (${agents.map(() => '?').join(', ')})`,
+  const rows = await em.execute<(PrincipalRow & { id: number })[]>(
+    `select a.id, ${principalColumns('a')} from agent a where a.id in (${agents.map(() => '?').join(', ')})`,
     agents.map((a) => a.id),
   );
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   for (const agent of agents) {
     const row = byId.get(agent.id);
     if (!row) throw new Error(`agent ${agent.id} vanished while loading its access`);
-    out.set(agent.id, {
-      kind: 'agent',
-      agentId: agent.id,
-      isAdmin: agent.isAdmin,
-      assignedOnly: agent.assignedOnly,
-      teamIds: parsed(row.team_ids).map(Number),
-      primaryDepartmentId: agent.primaryDepartment.id,
-      primaryPermissions: parsed(row.permissions),
-      extra: new Map(parsed(row.extra).map(([department, permissions]) => [Number(department), parsed(permissions)])),
-    });
+    out.set(agent.id, agentPrincipal(agent, row));
   }
   return out;
 }
