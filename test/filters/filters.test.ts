@@ -17,6 +17,7 @@ import { Ticket } from '../../src/modules/tickets/ticket.entity';
 import {
   CreateAgentDocument,
   CreateDepartmentDocument,
+  DeactivateEndUserDocument,
   DeleteDepartmentDocument,
   DeleteTicketFilterDocument,
   DryRunTicketFiltersDocument,
@@ -603,6 +604,20 @@ describe('reject', () => {
     const res = await open({ subject: 'x', helpTopicId: ids.retiredTopic });
     expect(res.userErrors).toEqual([{ field: ['helpTopicId'], code: 'NOT_FOUND', message: 'HelpTopic not found' }]);
     expect(await t.em().count(TicketFilterRejection, { subject: 'x' })).toBe(0);
+  });
+
+  it('refuses an inactive owner before any filter rejects, and without filters alike: nothing written', async () => {
+    const first = await opened({ subject: 'before leaving', owner: { email: 'leaver@customer.test' } });
+    const off = await t.gql(DeactivateEndUserDocument, { input: { endUserId: first.owner.id, isActive: false } }, { token: admin });
+    expect(off.data?.updateEndUser).toEqual({ endUser: { id: first.owner.id, isActive: false }, userErrors: [] });
+    const refused = [{ field: ['owner'], code: 'FORBIDDEN', message: 'The owner account is inactive' }];
+    const before = await counts();
+    // no filter: the owner is read in the intake's transaction only
+    expect((await open({ subject: 'no filters', owner: { email: 'leaver@customer.test' } })).userErrors).toEqual(refused);
+    // a filter that would reject: the owner is read for the filter's facts, and refused first
+    await createFilter(t, admin, { name: 'Reject all', rules: [{ field: 'SUBJECT', operator: 'MATCHES', value: '.' }], actions: { reject: true } });
+    expect((await open({ subject: 'with a filter', owner: { email: 'leaver@customer.test' } })).userErrors).toEqual(refused);
+    expect(rowChanges(before, await counts())).toEqual({});
   });
 });
 

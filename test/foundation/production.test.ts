@@ -45,6 +45,23 @@ describe('production mode', () => {
     expect(res).toEqual({ data: null, errors: [{ ...MASKED, locations: [{ line: 1, column: 3 }], path: ['mailboxes'] }] });
   });
 
+  it('masks a failure while authenticating the viewer: a 500 with the masked error, nothing of the SQL', async () => {
+    const conn = t.server.db.orm.em.getConnection();
+    await conn.execute('alter table "role" rename to "role_hidden_by_test"');
+    let res: { status: number; body: string };
+    try {
+      const r = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: JSON.stringify({ query: '{ viewer { name } }' }) });
+      res = { status: r.status, body: await r.text() };
+    } finally {
+      await conn.execute('alter table "role_hidden_by_test" rename to "role"');
+    }
+    expect(res.status).toBe(500);
+    expect((JSON.parse(res.body) as { errors: unknown }).errors).toEqual([MASKED]);
+    expect(res.body).not.toMatch(/role_hidden|select|relation|stack/i);
+    // and the same token works again once the table is back
+    expect((await t.gql('{ viewer { name } }', {}, { token: admin })).data).toEqual({ viewer: { name: expect.any(String) } });
+  });
+
   it('keeps client errors readable, without stack traces', async () => {
     const res = await t.gql('{ agents(first: 500) { totalCount } }', {}, { token: admin });
     expect(res.errors).toEqual([

@@ -13,7 +13,7 @@ import { TicketEventKind, type TicketEvent } from '../events/ticket-event.entity
 import { ThreadEntry } from '../threads/thread-entry.entity';
 import { Collaborator, CollaboratorRole } from '../tickets/collaborator.entity';
 import { Ticket } from '../tickets/ticket.entity';
-import { canSee, loadAgentPrincipals } from '../tickets/ticket.policy';
+import { agentPrincipal, canSee, principalColumns, type PrincipalRow } from '../tickets/ticket.policy';
 import { TicketSource } from '../tickets/ticket-source';
 import type { TicketSnapshot } from '../tickets/ticket-predicate';
 import { fromJson } from '../events/snapshot-json';
@@ -82,11 +82,11 @@ export async function writeEmails(em: EntityManager): Promise<boolean> {
       case TicketEventKind.ASSIGNED: {
         const agentId = (event.data?.['after'] as { agentId?: number | null } | undefined)?.agentId ?? null;
         // claiming a ticket needs no email to oneself
-        if (agentId !== null && agentId !== event.actorAgent?.id) await writer.agentAlert(ticket, OutboundEmailKind.ASSIGNMENT_ALERT, [agentId], null, sealedSnapshot(event));
+        if (agentId !== null && agentId !== event.actorAgent?.id) await writer.agentAlert(ticket, OutboundEmailKind.ASSIGNMENT_ALERT, { ids: [agentId] }, null, sealedSnapshot(event));
         break;
       }
       case TicketEventKind.OVERDUE:
-        if (ticket.assignee) await writer.agentAlert(ticket, OutboundEmailKind.OVERDUE_ALERT, [ticket.assignee.id], null, sealedSnapshot(event));
+        if (ticket.assignee) await writer.agentAlert(ticket, OutboundEmailKind.OVERDUE_ALERT, { ids: [ticket.assignee.id] }, null, sealedSnapshot(event));
         break;
       default:
         break;
@@ -295,12 +295,8 @@ class OutboxWriter {
   }
 
   async newTicketAlert(ticket: Ticket, snapshot: TicketSnapshot): Promise<void> {
-    if (ticket.assignee) return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, [ticket.assignee.id], await this.firstEntry(ticket), snapshot);
-    const rows = await this.em.execute<{ id: number }[]>(
-      `select a.id from agent a where a.is_active and not a.assigned_only and (a.primary_department_id = ? or exists (select 1 from department_access d where d.agent_id = a.id and d.department_id = ?)) order by a.id limit 200`,
-      [ticket.department.id, ticket.department.id],
-    );
-    return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, rows.map((r) => r.id), await this.firstEntry(ticket), snapshot);
+    const to: AlertRecipients = ticket.assignee ? { ids: [ticket.assignee.id] } : { department: ticket.department.id };
+    return this.agentAlert(ticket, OutboundEmailKind.NEW_TICKET_ALERT, to, await this.firstEntry(ticket), snapshot);
   }
 
   private async firstEntry(ticket: Ticket): Promise<number | null> {
@@ -313,23 +309,40 @@ class OutboxWriter {
   }
 
   async newMessageAlert(ticket: Ticket, entryId: number | null, snapshot: TicketSnapshot): Promise<void> {
-    let ids: number[] = [];
-    if (ticket.assignee) ids = [ticket.assignee.id];
-    else if (ticket.team) ids = (await this.em.execute<{ agent_id: number }[]>('select agent_id from team_member where team_id = ? order by agent_id', [ticket.team.id])).map((r) => r.agent_id);
-    if (ids.length) await this.agentAlert(ticket, OutboundEmailKind.NEW_MESSAGE_ALERT, ids, entryId, snapshot);
+    if (ticket.assignee) await this.agentAlert(ticket, OutboundEmailKind.NEW_MESSAGE_ALERT, { ids: [ticket.assignee.id] }, entryId, snapshot);
+    else if (ticket.team) await this.agentAlert(ticket, OutboundEmailKind.NEW_MESSAGE_ALERT, { team: ticket.team.id }, entryId, snapshot);
   }
 
-  /** One email per agent, each only to active agents who may see the ticket. */
-  async agentAlert(ticket: Ticket, kind: OutboundEmailKind, agentIds: number[], entryId: number | null, snapshot: TicketSnapshot): Promise<void> {
-    if (agentIds.length === 0 || !(await departmentSettings(this.em, ticket.department.id)).alerts) return;
+  /**
+   * One email per agent, each only to active agents who may see the ticket.
+   * The recipients, their addresses and their access are one statement,
+   * whatever their number.
+   */
+  async agentAlert(ticket: Ticket, kind: OutboundEmailKind, to: AlertRecipients, entryId: number | null, snapshot: TicketSnapshot): Promise<void> {
+    if (('ids' in to && to.ids.length === 0) || !(await departmentSettings(this.em, ticket.department.id)).alerts) return;
+    const [where, params, limit] =
+      'ids' in to
+        ? [`a.id in (${to.ids.map(() => '?').join(', ')})`, to.ids, '']
+        : 'team' in to
+          ? ['exists (select 1 from team_member tm where tm.team_id = ? and tm.agent_id = a.id)', [to.team], '']
+          : // a department's alert goes to at most 200 of its agents
+            ['not a.assigned_only and (a.primary_department_id = ? or exists (select 1 from department_access d where d.agent_id = a.id and d.department_id = ?))', [to.department, to.department], ' limit 200'];
+    const rows = await this.em.execute<(PrincipalRow & { id: number; name: string; email: string; is_admin: boolean; assigned_only: boolean; primary_department_id: number })[]>(
+      `select a.id, a.name, a.email, a.is_admin, a.assigned_only, a.primary_department_id, ${principalColumns('a')}
+         from agent a where a.is_active and ${where} order by a.id${limit}`,
+      params,
+    );
+    if (rows.length === 0) return;
     const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
     const template = await templateFor(this.em, kind);
-    const agents = await this.em.find(Agent, { id: { $in: agentIds }, isActive: true }, { orderBy: { id: 'asc' } });
-    const principals = await loadAgentPrincipals(this.em, agents);
-    for (const agent of agents) {
-      if (!canSee(principals.get(agent.id)!, snapshot)) continue;
-      const rendered = renderEmail(template, await this.values(ticket, agent.name, { name: agent.name, email: agent.email }, entry?.body ?? ''));
-      await this.write(ticket, kind, [{ address: agent.email, name: agent.name, kind: RecipientKind.TO }], rendered, { threaded: false });
+    for (const row of rows) {
+      const principal = agentPrincipal({ id: Number(row.id), isAdmin: row.is_admin, assignedOnly: row.assigned_only, primaryDepartment: { id: Number(row.primary_department_id) } }, row);
+      if (!canSee(principal, snapshot)) continue;
+      const rendered = renderEmail(template, await this.values(ticket, row.name, { name: row.name, email: row.email }, entry?.body ?? ''));
+      await this.write(ticket, kind, [{ address: row.email, name: row.name, kind: RecipientKind.TO }], rendered, { threaded: false });
     }
   }
 }
+
+/** Whom an agent alert goes to: named agents, a team's members, or a department's agents. */
+type AlertRecipients = { ids: number[] } | { team: number } | { department: number };

@@ -212,10 +212,14 @@ export async function openTicket(ctx: Context, input: OpenTicketFields, options:
     if (principal.kind === 'agent' && !permissionsOn(principal, { departmentId: dept.id }).has('ticket.create')) {
       fail(ErrorCode.FORBIDDEN, `Your role may not open tickets in ${dept.name}`);
     }
-    const existing = owner instanceof EndUser ? owner : await read.findOne(EndUser, { email: owner!.email });
-    if (existing && !existing.isActive) fail(ErrorCode.FORBIDDEN, 'The owner account is inactive', 'owner');
+    // The owner is read here only when a filter asks for the ticket's facts; the transaction reads them anyway.
     let facts: TicketFacts | undefined;
-    const factsOf = async () => (facts ??= await ticketFacts(read, { subject, body: input.body, owner: owner!, source }, start, existing));
+    const factsOf = async () => {
+      if (facts) return facts;
+      const existing = owner instanceof EndUser ? owner : await read.findOne(EndUser, { email: owner!.email });
+      if (existing && !existing.isActive) fail(ErrorCode.FORBIDDEN, 'The owner account is inactive', 'owner');
+      return (facts = await ticketFacts(read, { subject, body: input.body, owner: owner!, source }, start, existing));
+    };
     run = await evaluateFilters(ctx, read, source, factsOf, { record: true });
     if (run.rejectedBy) {
       const { email, name } = await factsOf();
