@@ -345,5 +345,12 @@ export function sanitizeHtml(input: string, options: SanitizeHtmlOptions = {}): 
     if (!(error instanceof TooDeep)) throw error;
     html = flatten(input);
   }
-  return { html, text: toText(html) };
+  // the text is a second parse: made only when asked for (templates and stored copies use the html alone)
+  let text: string | undefined;
+  return {
+    html,
+    get text() {
+      return (text ??= toText(html));
+    },
+  };
 }

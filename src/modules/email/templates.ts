@@ -72,6 +72,7 @@ export function renderEmail(template: { subject: string; body: string }, values:
   const { ['ticket.owner']: owner, message, ...canned } = values;
   // Left as written by the canned renderer (they are not its variables), then put in.
   const rendered = renderTemplate(template.body, canned).html;
-  const html = sanitizeHtml(rendered.replaceAll('%{ticket.owner}', escapeHtml(owner)).replaceAll('%{message}', message)).html;
-  return { subject, html, text: sanitizeHtml(html).text };
+  // sanitizing is idempotent: the text of this result is that of its html
+  const clean = sanitizeHtml(rendered.replaceAll('%{ticket.owner}', escapeHtml(owner)).replaceAll('%{message}', message));
+  return { subject, html: clean.html, text: clean.text };
 }

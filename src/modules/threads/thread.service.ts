@@ -30,18 +30,21 @@ export function checkBody(problems: Problems, body: string, field: string): void
   }
 }
 
-// One body is checked, then stored (and read by filters) within one command:
-// the last result is kept so the sanitizer runs once per body, not two or three times.
-let lastBody: string | null = null;
-let lastClean: { html: string; text: string } | null = null;
+// One body is checked, then stored (and read by filters) within one command,
+// with other commands' awaits in between: the last few results are kept so the
+// sanitizer runs once per body, not two or three times.
+const CLEAN_KEPT = 16;
+const cleaned = new Map<string, { html: string; text: string }>();
 
 /** HTML as stored: sanitized, with attachment images pointing at our download route. */
 export function cleanBody(body: string): { html: string; text: string } {
-  if (body !== lastBody || !lastClean) {
-    lastClean = sanitizeHtml(body, { attachmentUrl: attachmentPath });
-    lastBody = body;
+  let clean = cleaned.get(body);
+  if (!clean) {
+    clean = sanitizeHtml(body, { attachmentUrl: attachmentPath });
+    if (cleaned.size >= CLEAN_KEPT) cleaned.delete(cleaned.keys().next().value!);
+    cleaned.set(body, clean);
   }
-  return lastClean;
+  return clean;
 }
 
 export interface NewEntry {

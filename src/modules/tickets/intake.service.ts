@@ -327,7 +327,9 @@ export async function openTicket(ctx: Context, input: OpenTicketFields, options:
 export async function newTicketNumber(em: EntityManager): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const number = randomTicketNumber(attempt, (max) => randomInt(max));
-    if ((await em.count(Ticket, { number })) === 0) return number;
+    // a plain statement: the ORM's count costs more CPU than the index probe it sends
+    const [row] = await em.execute<{ taken: boolean }[]>('select exists (select 1 from ticket where number = ?) as taken', [number]);
+    if (!row!.taken) return number;
   }
   throw new Error('could not find a free ticket number');
 }
