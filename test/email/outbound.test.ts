@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutboundEmail, OutboundEmailKind } from '../../src/modules/email/email.entity';
+import { EmailAddressState, OutboundEmail, OutboundEmailKind } from '../../src/modules/email/email.entity';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
 import { TEXT, uploadOk } from '../support/uploads';
@@ -115,6 +115,26 @@ describe('without DESKQL_SMTP_URL', () => {
     expect(await t.em().count(OutboundEmail, { ticket: { number: quiet.number }, kind: OutboundEmailKind.AUTO_RESPONSE })).toBe(0);
     await t.gql(SETTINGS, { input: { departmentId: w.supportId, autoResponse: true } }, { token: w.agents.admin.token });
     await t.gql(UPDATE, { input: { kind: 'AUTO_RESPONSE' } }, { token: w.agents.admin.token });
+  });
+
+  it('acknowledges at most DESKQL_AUTORESPONSE_MAX_PER_HOUR (5) new tickets per address an hour, and none to a bouncing address', async () => {
+    const autoTo = async (address: string) =>
+      (await t.em().find(OutboundEmail, { kind: OutboundEmailKind.AUTO_RESPONSE })).filter((o) => o.recipients.some((r) => r.address === address)).length;
+    for (let i = 0; i < 7; i++) await openWebTicket(t, 'eager@customer.test', `Eager ${i}`);
+    expect(await autoTo('eager@customer.test')).toBe(5);
+    // another address has its own count
+    await openWebTicket(t, 'patient@customer.test');
+    expect(await autoTo('patient@customer.test')).toBe(1);
+    // the hour slides: auto-responses older than an hour no longer count
+    await t.em().getConnection().execute(`update outbound_email set created_at = created_at - interval '61 minutes' where recipients -> 0 ->> 'address' = 'eager@customer.test'`);
+    await openWebTicket(t, 'eager@customer.test', 'Eager again');
+    expect(await autoTo('eager@customer.test')).toBe(6);
+    // an address marked bouncing gets none
+    const em = t.em();
+    em.create(EmailAddressState, { address: 'bouncy@customer.test', isBouncing: true });
+    await em.flush();
+    await openWebTicket(t, 'bouncy@customer.test');
+    expect(await autoTo('bouncy@customer.test')).toBe(0);
   });
 
   it('writes nothing for a reply that is refused', async () => {

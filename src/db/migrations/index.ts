@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261206012707 } from './Migration20261206012707';
 import { Migration20261205064414 } from './Migration20261205064414';
 import { Migration20261204074239 } from './Migration20261204074239';
 import { Migration20261203174015 } from './Migration20261203174015';
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261203174258', class: Migration20261203174258 },
   { name: 'Migration20261204074239', class: Migration20261204074239 },
   { name: 'Migration20261205064414', class: Migration20261205064414 },
+  { name: 'Migration20261206012707', class: Migration20261206012707 },
 ];

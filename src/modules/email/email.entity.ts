@@ -40,6 +40,12 @@ export interface Recipient {
  */
 @Entity({ tableName: 'outbound_email' })
 @Index({ properties: ['status', 'nextAttemptAt'] })
+// The auto-response cap (auto-responses and notices to one address in the last hour) reads this
+// instead of every email ever written; those kinds have exactly one recipient.
+@Index({
+  name: 'outbound_email_auto_recipient_index',
+  expression: `create index "outbound_email_auto_recipient_index" on "outbound_email" (("recipients" -> 0 ->> 'address'), "created_at") where "kind" in ('AUTO_RESPONSE', 'NOTICE')`,
+})
 export class OutboundEmail {
   @PrimaryKey({ type: 'integer' })
   id!: number;

@@ -19,7 +19,6 @@ import type { TicketSnapshot } from '../tickets/ticket-predicate';
 import { fromJson } from '../events/snapshot-json';
 import {
   DepartmentEmailSettings,
-  EmailAddressState,
   InboundEmail,
   InboundEmailStatus,
   OutboundEmail,
@@ -249,14 +248,20 @@ class OutboxWriter {
     });
   }
 
+  /**
+   * Whether an auto-response or notice to `address` is held back: it bounces, or had its hourly
+   * number. One statement; the count reads outbound_email_auto_recipient_index (those kinds have
+   * one recipient) and stops at the limit.
+   */
   private async capped(address: string): Promise<boolean> {
-    const state = await this.em.findOne(EmailAddressState, { address });
-    if (state?.isBouncing) return true;
-    const [{ n }] = await this.em.execute<[{ n: string | number }]>(
-      `select count(*) as n from outbound_email where kind in ('AUTO_RESPONSE', 'NOTICE') and created_at > now() - interval '1 hour' and recipients @> ?::jsonb`,
-      [JSON.stringify([{ address }])],
+    const [row] = await this.em.execute<[{ bouncing: boolean | null; n: string | number }]>(
+      `select (select s.is_bouncing from email_address_state s where s.address = ?) as bouncing,
+              (select count(*) from (select 1 from outbound_email
+                 where kind in ('AUTO_RESPONSE', 'NOTICE') and recipients -> 0 ->> 'address' = ? and created_at > now() - interval '1 hour'
+                 limit ?) x) as n`,
+      [address, address, this.settings.autoResponseMaxPerHour],
     );
-    return Number(n) >= this.settings.autoResponseMaxPerHour;
+    return row.bouncing === true || Number(row.n) >= this.settings.autoResponseMaxPerHour;
   }
 
   async notice(ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
