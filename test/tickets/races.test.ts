@@ -191,4 +191,18 @@ describe('racing agents', () => {
     expect(through).toBeGreaterThan(80);
     expect(refusals.get('CONFLICT') ?? 0).toBeGreaterThan(0);
   }, 240_000);
+
+  it('12 intakes at once from one address nobody knows end with one end user owning all 12 tickets', async () => {
+    const email = 'stampede@customer.test';
+    const opened = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => openTicket(t, w.agents.admin.token, { subject: `Stampede ${i}`, owner: { email, name: `Stampede ${i}` }, departmentId: w.supportId })),
+    );
+    const rows = await t.em().execute<{ id: number }[]>('select id from end_user where email = ?', [email]);
+    expect(rows).toHaveLength(1);
+    const owners = await t.em().execute<{ owner_id: number; n: number }[]>(
+      `select owner_id, count(*)::int as n from ticket where id in (${opened.map(() => '?').join(', ')}) group by owner_id`,
+      opened.map((o) => decodeIdOf('Ticket', o.ticket!.id)),
+    );
+    expect(owners).toEqual([{ owner_id: rows[0]!.id, n: 12 }]);
+  });
 });

@@ -63,6 +63,17 @@ describe('statements per command', () => {
     expect(few.length).toBe(OPEN_TICKET_STATEMENTS);
   });
 
+  it('openTicket for an owner nobody knows yet sends the statements one for a known owner does', async () => {
+    const open = (subject: string, email: string) => openTicket(t, w.agents.admin.token, { subject, owner: { email, name: 'Newcomer' }, departmentId: w.supportId });
+    await open('warm-up', 'known@customer.test');
+    const known = await count(() => open('Known owner', 'known@customer.test'));
+    const fresh = await count(() => open('New owner', 'first-contact@customer.test'));
+    // it was two more (a look-up, an insert, a second look-up)
+    expect(fresh.length).toBe(known.length);
+    const [row] = await t.em().getConnection().execute<{ n: number; name: string }[]>("select count(*)::int as n, min(name) as name from end_user where email = 'first-contact@customer.test'");
+    expect(row).toEqual({ n: 1, name: 'Newcomer' });
+  });
+
   it('a bulk close of 50 tickets sends the statements a close of 5 does', { timeout: 120_000 }, async () => {
     const ids = await openMany(55, 'Bulk');
     const closed = w.statuses['Closed']!;

@@ -3,6 +3,7 @@ import { ref } from '@mikro-orm/core';
 import { checkUnique, command } from '../../common/command';
 import type { Context } from '../../common/context';
 import { Problems } from '../../common/errors';
+import { entityColumns } from '../../common/columns';
 import { lookup } from '../../common/lookup';
 import { cleanEmail, cleanName } from '../../common/validate';
 import { revokeAllTokensOf } from '../auth/auth.service';
@@ -129,12 +130,18 @@ export function deleteEndUser(ctx: Context, id: string): Promise<string> {
  * the second waits for the first to commit, then sees its row).
  */
 export async function findOrCreateEndUser(em: SqlEntityManager, email: string, name: string | null): Promise<EndUser> {
-  const existing = await em.findOne(EndUser, { email });
-  if (existing) return existing;
+  // One statement whether the person exists or not: the row found, else the row inserted (no
+  // sequence value is spent on a person who exists). A concurrent intake that inserted the same
+  // address first leaves both empty: then it is read (committed by then, the conflict waited for it).
+  const columns = entityColumns(em, EndUser).map((c) => `"${c}"`).join(', ');
   const now = new Date();
-  await em.execute(
-    `insert into "end_user" ("name", "email", "is_active", "created_at", "updated_at") values (?, ?, true, ?, ?) on conflict ("email") do nothing`,
-    [name ?? email.split('@')[0] ?? email, email, now, now],
+  const [row] = await em.execute<Record<string, unknown>[]>(
+    `with found as (select ${columns} from "end_user" where "email" = ?),
+          made as (insert into "end_user" ("name", "email", "is_active", "created_at", "updated_at")
+                   select ?, ?, true, ?, ? where not exists (select 1 from found)
+                   on conflict ("email") do nothing returning ${columns})
+     select * from found union all select * from made`,
+    [email, name ?? email.split('@')[0] ?? email, email, now, now],
   );
-  return em.findOneOrFail(EndUser, { email });
+  return row ? em.map(EndUser, row as never) : em.findOneOrFail(EndUser, { email });
 }
