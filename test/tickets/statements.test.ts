@@ -123,9 +123,11 @@ async function alertsOf(subject: string): Promise<number> {
 // statement, the reference data cache, the outbox's reads of a new ticket skipped, the collaborators read once)
 // 16 / 9, reply 18, note 10, assign 19; then (the principal read with the token, the payload's selection served
 // from the sealed snapshots after the commit) 13 / 8, reply 17, note 9, assign 18; then (the owner read only in
-// the transaction unless a filter needs it, an alert's recipients, addresses and access in one statement) these.
+// the transaction unless a filter needs it, an alert's recipients, addresses and access in one statement) 10 / 8,
+// reply 17, note 9, assign 17; then (an email's status, priority and department from the reference cache, the
+// ticket's inbound mailbox and its thread's Message-IDs in one statement) these.
 const OPEN_TICKET_STATEMENTS = 10;
 const BULK_STATEMENTS = 8;
-const REPLY_STATEMENTS = 17;
+const REPLY_STATEMENTS = 14;
 const NOTE_STATEMENTS = 9;
-const ASSIGN_STATEMENTS = 17;
+const ASSIGN_STATEMENTS = 13;

@@ -3,8 +3,12 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, topLevelError } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
+import { refById } from '../../common/reference-cache';
 import { Attachment } from '../attachments/attachment.entity';
+import { Department } from '../directory/department.entity';
+import { Priority } from '../tickets/priority.entity';
 import type { Ticket } from '../tickets/ticket.entity';
+import { TicketStatus } from '../tickets/ticket-status.entity';
 import { ticketById } from '../tickets/ticket.query';
 import { CannedResponse } from './canned-response.entity';
 import { CANNED_AGENTS_ONLY, cannedFacts, usableOnTicket } from './canned.policy';
@@ -31,11 +35,12 @@ export function cannedAttachments(em: EntityManager, cannedId: number): Promise<
 }
 
 /** The variables' values for a ticket; `staffName` is the agent using the response. */
-export async function variableValues(ticket: Ticket, staffName: string): Promise<CannedValues> {
+export async function variableValues(em: EntityManager, ticket: Ticket, staffName: string): Promise<CannedValues> {
+  // status, priority and department from the reference cache (a reference would load each with a statement)
   const [status, priority, department, owner, assignee, team] = await Promise.all([
-    ticket.status.loadOrFail(),
-    ticket.priority.loadOrFail(),
-    ticket.department.loadOrFail(),
+    refById(em, TicketStatus, ticket.status.id).then((x) => x ?? ticket.status.loadOrFail()),
+    refById(em, Priority, ticket.priority.id).then((x) => x ?? ticket.priority.loadOrFail()),
+    refById(em, Department, ticket.department.id).then((x) => x ?? ticket.department.loadOrFail()),
     ticket.owner.loadOrFail(),
     ticket.assignee ? ticket.assignee.load() : null,
     ticket.team ? ticket.team.load() : null,
@@ -54,8 +59,8 @@ export async function variableValues(ticket: Ticket, staffName: string): Promise
   };
 }
 
-export async function renderForTicket(canned: CannedResponse, ticket: Ticket, staffName: string): Promise<RenderedTemplate> {
-  return renderTemplate(canned.body, await variableValues(ticket, staffName));
+export async function renderForTicket(em: EntityManager, canned: CannedResponse, ticket: Ticket, staffName: string): Promise<RenderedTemplate> {
+  return renderTemplate(canned.body, await variableValues(em, ticket, staffName));
 }
 
 export interface RenderedCanned {
@@ -77,7 +82,7 @@ export async function renderCannedResponse(ctx: Context, cannedResponseId: strin
   if (!ticket) throw topLevelError('NOT_FOUND', 'Ticket not found');
   const canned = await usableCanned(ctx.em, cannedResponseId, ticket.department.id);
   if (!canned) throw topLevelError('NOT_FOUND', 'Canned response not found');
-  const rendered = await renderForTicket(canned, ticket, viewer.agent.name);
+  const rendered = await renderForTicket(ctx.em, canned, ticket, viewer.agent.name);
   return { body: rendered.html, unknownVariables: rendered.unknownVariables, attachments: await cannedAttachments(ctx.em, canned.id) };
 }
 
@@ -102,8 +107,8 @@ export async function cannedForReply(em: EntityManager, id: string, ticket: Tick
  * response rendered for the ticket. Unknown variables are refused rather than
  * sent to the customer as `%{…}`.
  */
-export async function replyBodyFrom(canned: CannedResponse, ticket: Ticket, staffName: string, field: string): Promise<string> {
-  const rendered = await renderForTicket(canned, ticket, staffName);
+export async function replyBodyFrom(em: EntityManager, canned: CannedResponse, ticket: Ticket, staffName: string, field: string): Promise<string> {
+  const rendered = await renderForTicket(em, canned, ticket, staffName);
   if (rendered.unknownVariables.length > 0) {
     return fail(ErrorCode.BAD_USER_INPUT, `${unknownVariablesProblem(rendered.unknownVariables)}; send an edited body instead`, field);
   }

@@ -136,16 +136,22 @@ export function newMessageId(domain: string): string {
   return `<${Date.now().toString(36)}.${randomBytes(9).toString('base64url')}@${domain}>`;
 }
 
-/** The mailbox a ticket's mail goes out from: the one it came in through, else its department's, else the first. */
-export async function mailboxForTicket(em: EntityManager, ticket: Ticket, known: { inbound: boolean } = { inbound: true }): Promise<Mailbox | null> {
-  // A ticket this transaction created outside an inbound email's scope has no inbound email (nothing to read).
-  const first = known.inbound ? await em.findOne(InboundEmail, { ticket: ticket.id, mailbox: { $ne: null } }, { orderBy: { id: 'asc' }, fields: ['mailbox'] }) : null;
-  if (first?.mailbox) {
-    const box = await refById(em, Mailbox, first.mailbox.id);
+/**
+ * The mailbox a ticket's mail goes out from: the one it came in through
+ * (`inboundMailboxId`, its first inbound email's), else its department's, else the first.
+ */
+async function mailboxForTicket(em: EntityManager, ticket: Ticket, inboundMailboxId: number | null): Promise<Mailbox | null> {
+  if (inboundMailboxId !== null) {
+    const box = await refById(em, Mailbox, inboundMailboxId);
     if (box) return box;
   }
   const boxes = await refWhere(em, Mailbox, () => true);
   return boxes.find((b) => b.department?.id === ticket.department.id) ?? boxes[0] ?? null;
+}
+
+/** The ticket's department, from the reference cache. */
+async function departmentOf(em: EntityManager, ticket: Ticket): Promise<Department> {
+  return (await refById(em, Department, ticket.department.id)) ?? em.findOneOrFail(Department, ticket.department.id);
 }
 
 async function departmentSettings(em: EntityManager, departmentId: number): Promise<{ autoResponse: boolean; responses: boolean; alerts: boolean }> {
@@ -176,19 +182,24 @@ class OutboxWriter {
     if (!m) {
       // a ticket this transaction created, outside an inbound email's scope: no mail about it exists but what this writer writes
       const fresh = !this.scope && createdInTransaction(this.em, ticket.id);
-      const mailbox = await mailboxForTicket(this.em, ticket, { inbound: !fresh });
-      const department = await this.em.findOneOrFail(Department, ticket.department.id);
+      // One statement for what the ticket's mail so far says: the mailbox it came in through, the thread's last Message-IDs.
+      const [known] = fresh
+        ? [{ mailbox_id: null, thread: [] as string[] }]
+        : await this.em.execute<[{ mailbox_id: number | null; thread: string[] | string }]>(
+            `select (select mailbox_id from inbound_email where ticket_id = ? and mailbox_id is not null order by id limit 1) as mailbox_id,
+                    coalesce((select json_agg(message_id order by at, id) from (
+                      select message_id, received_at as at, id from inbound_email where ticket_id = ? and status in ('TICKET', 'MESSAGE')
+                      union all
+                      select message_id, created_at as at, id from outbound_email where ticket_id = ? and kind in ('RESPONSE', 'AUTO_RESPONSE')
+                      order by at desc, id desc limit 20) x), '[]') as thread`,
+            [ticket.id, ticket.id, ticket.id],
+          );
+      const mailbox = await mailboxForTicket(this.em, ticket, known.mailbox_id === null ? null : Number(known.mailbox_id));
+      const department = await departmentOf(this.em, ticket);
       const address = this.settings.mailFrom ?? mailbox?.address ?? 'deskql@localhost';
       const from = this.settings.mailFrom ?? `"${oneLine(mailbox?.name ?? department.name).replace(/["\\]/g, '')}" <${address}>`;
-      const rows = fresh ? [] : await this.em.execute<{ message_id: string }[]>(
-        `select message_id from (
-           select message_id, received_at as at, id from inbound_email where ticket_id = ? and status in ('TICKET', 'MESSAGE')
-           union all
-           select message_id, created_at as at, id from outbound_email where ticket_id = ? and kind in ('RESPONSE', 'AUTO_RESPONSE')
-         ) x order by at desc, id desc limit 20`,
-        [ticket.id, ticket.id],
-      );
-      m = { mailbox, from, thread: rows.map((r) => r.message_id).reverse() };
+      const thread = typeof known.thread === 'string' ? (JSON.parse(known.thread) as string[]) : known.thread;
+      m = { mailbox, from, thread };
       this.perTicket.set(ticket.id, m);
     }
     return m;
@@ -196,7 +207,7 @@ class OutboxWriter {
 
   private async values(ticket: Ticket, staffName: string, recipient: { name: string; email: string }, message: string): Promise<EmailValues> {
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
-    const base = await variableValues(ticket, staffName);
+    const base = await variableValues(this.em, ticket, staffName);
     return { ...base, 'recipient.name': recipient.name, 'recipient.email': recipient.email, message, 'ticket.owner': `${owner.name} <${owner.email}>` };
   }
 
@@ -237,7 +248,7 @@ class OutboxWriter {
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
     if (await this.capped(owner.email)) return;
     const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
-    const department = await this.em.findOneOrFail(Department, ticket.department.id);
+    const department = await departmentOf(this.em, ticket);
     const template = entry ? { ...(await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE)), body: '%{message}' } : await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE);
     const rendered = renderEmail(template, await this.values(ticket, department.name, owner, entry?.body ?? ''));
     const attachments = entry ? (await this.em.find(Attachment, { entry: entry.id }, { orderBy: { id: 'asc' } })).map((a) => a.id) : [];
@@ -266,7 +277,7 @@ class OutboxWriter {
 
   async notice(ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
     if (await this.capped(to.address)) return;
-    const department = await this.em.findOneOrFail(Department, ticket.department.id);
+    const department = await departmentOf(this.em, ticket);
     const rendered = renderEmail(await templateFor(this.em, OutboundEmailKind.NOTICE), await this.values(ticket, department.name, { name: to.name ?? to.address, email: to.address }, ''));
     await this.write(ticket, OutboundEmailKind.NOTICE, [{ address: to.address, name: to.name, kind: RecipientKind.TO }], rendered, { autoSubmitted: true, threaded: false });
   }

@@ -139,7 +139,7 @@ export function replyToTicket(ctx: Context, input: ReplyFields): Promise<{ ticke
     const canned = input.cannedResponseId ? await cannedForReply(c.em, input.cannedResponseId, c.ticket, 'cannedResponseId') : null;
     const status = input.statusId ? await statusFor(c, input.statusId, 'statusId') : null;
     const agent = ctx.viewer?.kind === 'agent' ? ctx.viewer.agent : null;
-    const body = canned && input.body.trim() === '' ? await replyBodyFrom(canned.canned, c.ticket, agent?.name ?? '', 'body') : input.body;
+    const body = canned && input.body.trim() === '' ? await replyBodyFrom(c.em, canned.canned, c.ticket, agent?.name ?? '', 'body') : input.body;
     const entry = await postEntry(c.em, ctx, c.ticket, {
       type: ThreadEntryType.RESPONSE,
       body,

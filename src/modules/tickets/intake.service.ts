@@ -123,7 +123,7 @@ export async function ticketFacts(
  * name. It does not mark the ticket answered: no agent has answered yet.
  */
 async function postAutoReply(em: EntityManager, ctx: Context, ticket: Ticket, canned: CannedResponse, department: Department, now: Date): Promise<void> {
-  const rendered = await renderForTicket(canned, ticket, department.name);
+  const rendered = await renderForTicket(em, canned, ticket, department.name);
   await postEntry(em, ctx, ticket, {
     type: ThreadEntryType.RESPONSE,
     body: rendered.html,
