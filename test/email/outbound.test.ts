@@ -137,6 +137,32 @@ describe('without DESKQL_SMTP_URL', () => {
     expect(await autoTo('bouncy@customer.test')).toBe(0);
   });
 
+  it('mails a reply to the active collaborators only: one removed since gets nothing', async () => {
+    const ticket = await openWebTicket(t, 'owner-cc@customer.test');
+    const ADD_IDS = 'mutation($input: AddCollaboratorsInput!) { addCollaborators(input: $input) { ticket { collaborators { id user { email } } } userErrors { code message } } }';
+    const added = await t.gql<{ addCollaborators: { ticket: { collaborators: { id: string; user: { email: string } }[] } } }, unknown>(
+      ADD_IDS,
+      { input: { ticketId: ticket.id, people: [{ email: 'stays@customer.test' }, { email: 'leaves@customer.test' }], role: 'CC' } },
+      { token: w.agents.full.token },
+    );
+    const leaving = added.data!.addCollaborators.ticket.collaborators.find((c) => c.user.email === 'leaves@customer.test')!;
+    const removed = await t.gql<{ removeCollaborator: { userErrors: unknown[] } }, unknown>(
+      'mutation($input: RemoveCollaboratorInput!) { removeCollaborator(input: $input) { userErrors { code message } } }',
+      { input: { collaboratorId: leaving.id } },
+      { token: w.agents.full.token },
+    );
+    expect(removed.data!.removeCollaborator.userErrors).toEqual([]);
+    await reply(t, w.agents.full.token, ticket.id, '<p>Noted.</p>');
+    const out = await t.gql<Outbox, unknown>(OUTBOX, { ticketId: ticket.id }, { token: w.agents.admin.token });
+    const responses = out.data!.outboundEmails.edges.map((e) => e.node).filter((n) => n.kind === 'RESPONSE');
+    expect(responses.map((n) => n.recipients.map((r) => [r.address, r.kind]))).toEqual([
+      [
+        ['owner-cc@customer.test', 'TO'],
+        ['stays@customer.test', 'CC'],
+      ],
+    ]);
+  });
+
   it('writes nothing for a reply that is refused', async () => {
     const ticket = await openWebTicket(t, 'refused@customer.test');
     const before = await t.em().count(OutboundEmail, {});

@@ -125,9 +125,11 @@ async function alertsOf(subject: string): Promise<number> {
 // from the sealed snapshots after the commit) 13 / 8, reply 17, note 9, assign 18; then (the owner read only in
 // the transaction unless a filter needs it, an alert's recipients, addresses and access in one statement) 10 / 8,
 // reply 17, note 9, assign 17; then (an email's status, priority and department from the reference cache, the
-// ticket's inbound mailbox and its thread's Message-IDs in one statement) these.
+// ticket's inbound mailbox and its thread's Message-IDs in one statement) reply 14, note 9, assign 13; then (a
+// command's ticket locked with its owner and organization joined, a reply's recipients taken from the
+// collaborators its snapshot read) these.
 const OPEN_TICKET_STATEMENTS = 10;
 const BULK_STATEMENTS = 8;
-const REPLY_STATEMENTS = 14;
-const NOTE_STATEMENTS = 9;
-const ASSIGN_STATEMENTS = 13;
+const REPLY_STATEMENTS = 12;
+const NOTE_STATEMENTS = 8;
+const ASSIGN_STATEMENTS = 12;

@@ -13,6 +13,7 @@ import { TicketEventKind, type TicketEvent } from '../events/ticket-event.entity
 import { ThreadEntry } from '../threads/thread-entry.entity';
 import { Collaborator, CollaboratorRole } from '../tickets/collaborator.entity';
 import { Ticket } from '../tickets/ticket.entity';
+import { heldCollaborators } from '../tickets/ticket.snapshot';
 import { agentPrincipal, canSee, principalColumns, type PrincipalRow } from '../tickets/ticket.policy';
 import { TicketSource } from '../tickets/ticket-source';
 import type { TicketSnapshot } from '../tickets/ticket-predicate';
@@ -287,7 +288,7 @@ class OutboxWriter {
     if (entryId === null || !(await departmentSettings(this.em, ticket.department.id)).responses) return;
     const entry = await this.em.findOneOrFail(ThreadEntry, entryId);
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
-    const collaborators = await this.em.find(Collaborator, { ticket: ticket.id, isActive: true }, { populate: ['user'], orderBy: { id: 'asc' } });
+    const collaborators = heldCollaborators(this.em, ticket.id) ?? (await this.em.find(Collaborator, { ticket: ticket.id, isActive: true }, { populate: ['user'], orderBy: { id: 'asc' } }));
     const agent = agentId ? await this.em.findOne(Agent, agentId) : null;
     const template = await templateFor(this.em, OutboundEmailKind.RESPONSE);
     const rendered = renderEmail(template, await this.values(ticket, agent?.name ?? '', owner, entry.body));

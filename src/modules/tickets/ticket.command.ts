@@ -45,7 +45,9 @@ export async function onTicket<T>(ctx: Context, ticketId: string, options: Ticke
   const key = decodeIdOf('Ticket', ticketId);
   if (key === null) fail(ErrorCode.NOT_FOUND, notFound, field);
   return inTransaction(ctx, async (em) => {
-    const ticket = await em.findOne(Ticket, key!, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    // The owner and its organization come joined to the locked row (the snapshot needs them, and they
+    // are not what the lock orders: changing them takes no ticket lock).
+    const ticket = await em.findOne(Ticket, key!, { lockMode: LockMode.PESSIMISTIC_WRITE, lockTableAliases: ['t0'], populate: ['owner.organization'], strategy: 'joined' });
     if (!ticket) return fail(ErrorCode.NOT_FOUND, notFound, field);
     const snapshot = await snapshotOf(em, ticket);
     // Same answer as for an id that does not exist: existence is not leaked.

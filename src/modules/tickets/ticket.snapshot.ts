@@ -26,6 +26,24 @@ export function sealTicketEvents(em: EntityManager): Promise<boolean> {
 /** Per unit of work (an EntityManager fork per command): the tickets whose active collaborators it has loaded. */
 const collaboratorsHeld = new WeakMap<EntityManager, Set<number>>();
 
+/**
+ * A ticket's active collaborators, their people loaded, in id order, from the
+ * unit of work when it holds them all (the ticket was created in this
+ * transaction or a snapshot in it read them; changes since are in it too);
+ * null when they must be read.
+ */
+export function heldCollaborators(em: EntityManager, ticketId: number): Collaborator[] | null {
+  const held = em.isInTransaction() ? collaboratorsHeld.get(em) : undefined;
+  if (!held?.has(ticketId) && !createdInTransaction(em, ticketId)) return null;
+  const found: Collaborator[] = [];
+  for (const entity of em.getUnitOfWork().getIdentityMap().values()) {
+    if (!(entity instanceof Collaborator) || entity.ticket.id !== ticketId || !entity.isActive) continue;
+    if (!entity.user.isInitialized()) return null;
+    found.push(entity);
+  }
+  return found.sort((a, b) => a.id - b.id);
+}
+
 /** The queue-relevant facts of a ticket, read inside the caller's transaction. */
 export async function snapshotOf(em: EntityManager, t: Ticket): Promise<TicketSnapshot> {
   return (await snapshotsOf(em, [t])).get(t.id)!;
@@ -56,7 +74,8 @@ export async function snapshotsOf(em: EntityManager, tickets: readonly Ticket[])
   const stored = tickets.filter((t) => !createdInTransaction(em, t.id) && !held.has(t.id)).map((t) => t.id);
   const [owners, collaborators] = await Promise.all([
     missing.length ? em.find(EndUser, { id: { $in: missing } }, { populate: ['organization'] }) : Promise.resolve([]),
-    stored.length ? em.find(Collaborator, { ticket: { $in: stored }, isActive: true }) : Promise.resolve([]),
+    // with their people: the email outbox then takes a reply's recipients from the unit of work (heldCollaborators)
+    stored.length ? em.find(Collaborator, { ticket: { $in: stored }, isActive: true }, { populate: ['user'], strategy: 'joined' }) : Promise.resolve([]),
   ]);
   for (const id of stored) held.add(id);
   const ownerById = new Map(owners.map((o) => [o.id, o]));
