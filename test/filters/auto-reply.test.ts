@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decodeIdOf, toGlobalId } from '../../src/common/global-id';
 import { Attachment } from '../../src/modules/attachments/attachment.entity';
+import { OutboundEmail, OutboundEmailKind } from '../../src/modules/email/email.entity';
 import { TicketEvent } from '../../src/modules/events/ticket-event.entity';
 import { TicketFilter } from '../../src/modules/filters/ticket-filter.entity';
 import { ThreadEntry } from '../../src/modules/threads/thread-entry.entity';
@@ -162,6 +164,9 @@ describe('at intake', () => {
     expect(log.map((e) => e.kind)).toEqual(['CREATED', 'FILTER_APPLIED', 'RESPONSE']);
     expect(log[1]!.data).toMatchObject({ after: { autoReplyCannedResponseId: Number(Buffer.from(canned.id, 'base64url').toString().split(':')[1]) } });
     expect(log[2]).toMatchObject({ actor: null, data: { after: { attachments: 3, autoReply: { cannedResponseId: canned.id } } } });
+    // the customer's email of it (the auto-reply stands for the acknowledgement) carries the reply's copies
+    const mails = await t.em().find(OutboundEmail, { ticket: decodeIdOf('Ticket', ticket.id)!, kind: OutboundEmailKind.AUTO_RESPONSE });
+    expect(mails.map((m) => m.attachmentIds.map((id) => toGlobalId('Attachment', id)))).toEqual([reply.attachments.map((a) => a.id)]);
 
     // one ticket, two entries, three attachment copies, three events; the canned response keeps its own files
     expect(rowChanges(before, await counts())).toEqual({ tickets: 1, entries: 2, attachments: 3, events: 3 });

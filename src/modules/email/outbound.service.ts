@@ -69,12 +69,12 @@ export async function writeEmails(em: EntityManager): Promise<boolean> {
     const ticket = await em.findOneOrFail(Ticket, event.ticket.id);
     switch (event.kind) {
       case TicketEventKind.CREATED:
-        if (!autoReplied.has(ticket.id) && (ticket.source === TicketSource.EMAIL || ticket.source === TicketSource.WEB)) await writer.autoResponse(ticket, null);
+        if (!autoReplied.has(ticket.id) && (ticket.source === TicketSource.EMAIL || ticket.source === TicketSource.WEB)) await writer.autoResponse(ticket, { id: null, attachments: 0 });
         await writer.newTicketAlert(ticket, sealedSnapshot(event));
         break;
       case TicketEventKind.RESPONSE:
-        if (isAutoReply(event)) await writer.autoResponse(ticket, entryOf(event));
-        else await writer.response(ticket, entryOf(event), event.actorAgent?.id ?? null);
+        if (isAutoReply(event)) await writer.autoResponse(ticket, postedOf(event));
+        else await writer.response(ticket, postedOf(event), event.actorAgent?.id ?? null);
         break;
       case TicketEventKind.MESSAGE:
         await writer.newMessageAlert(ticket, entryOf(event), sealedSnapshot(event));
@@ -104,6 +104,15 @@ const isAutoReply = (e: TicketEvent): boolean => Boolean((e.data?.['after'] as {
 function entryOf(e: TicketEvent): number | null {
   const id = (e.data?.['after'] as { entryId?: string } | undefined)?.entryId;
   return id ? decodeIdOf('ThreadEntry', id) : null;
+}
+
+/** A thread entry an event posted: its id, and its number of attachments when the event says (null: read them). */
+type Posted = { id: number | null; attachments: number | null };
+
+/** The event's entry (its number of attachments, as the event records it: none need not be read). */
+function postedOf(e: TicketEvent): Posted {
+  const count = (e.data?.['after'] as { attachments?: unknown } | undefined)?.attachments;
+  return { id: entryOf(e), attachments: typeof count === 'number' ? count : null };
 }
 
 /**
@@ -242,8 +251,15 @@ class OutboxWriter {
     return row;
   }
 
+  /** An entry's attachment ids in upload order; none read when the event says it has none. */
+  private async attachmentsOf(entryId: number, posted: Posted): Promise<number[]> {
+    if (posted.attachments === 0) return [];
+    return (await this.em.find(Attachment, { entry: entryId }, { orderBy: { id: 'asc' } })).map((a) => a.id);
+  }
+
   /** The acknowledgement of a new ticket (or a filter's auto-reply as it): not to capped, bouncing or auto-submitting senders. */
-  async autoResponse(ticket: Ticket, entryId: number | null): Promise<void> {
+  async autoResponse(ticket: Ticket, posted: Posted): Promise<void> {
+    const entryId = posted.id;
     if (this.scope?.autoSubmitted) return;
     if (!(await departmentSettings(this.em, ticket.department.id)).autoResponse) return;
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
@@ -252,7 +268,7 @@ class OutboxWriter {
     const department = await departmentOf(this.em, ticket);
     const template = entry ? { ...(await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE)), body: '%{message}' } : await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE);
     const rendered = renderEmail(template, await this.values(ticket, department.name, owner, entry?.body ?? ''));
-    const attachments = entry ? (await this.em.find(Attachment, { entry: entry.id }, { orderBy: { id: 'asc' } })).map((a) => a.id) : [];
+    const attachments = entry ? await this.attachmentsOf(entry.id, posted) : [];
     await this.write(ticket, OutboundEmailKind.AUTO_RESPONSE, [{ address: owner.email, name: owner.name, kind: RecipientKind.TO }], rendered, {
       entryId,
       attachmentIds: attachments,
@@ -284,7 +300,8 @@ class OutboxWriter {
   }
 
   /** An agent's RESPONSE: owner (To) and active CCs (Cc) in one message; each active BCC a message of its own. */
-  async response(ticket: Ticket, entryId: number | null, agentId: number | null): Promise<void> {
+  async response(ticket: Ticket, posted: Posted, agentId: number | null): Promise<void> {
+    const entryId = posted.id;
     if (entryId === null || !(await departmentSettings(this.em, ticket.department.id)).responses) return;
     const entry = await this.em.findOneOrFail(ThreadEntry, entryId);
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
@@ -292,7 +309,7 @@ class OutboxWriter {
     const agent = agentId ? await this.em.findOne(Agent, agentId) : null;
     const template = await templateFor(this.em, OutboundEmailKind.RESPONSE);
     const rendered = renderEmail(template, await this.values(ticket, agent?.name ?? '', owner, entry.body));
-    const attachmentIds = (await this.em.find(Attachment, { entry: entry.id }, { orderBy: { id: 'asc' } })).map((a) => a.id);
+    const attachmentIds = await this.attachmentsOf(entry.id, posted);
     const main: Recipient[] = [{ address: owner.email, name: owner.name, kind: RecipientKind.TO }];
     for (const c of collaborators) {
       const user = c.user.getEntity();
