@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeIdOf } from '../../src/common/global-id';
+import { Agent } from '../../src/modules/directory/agent.entity';
 import { EmailAddressState, OutboundEmail, OutboundEmailKind } from '../../src/modules/email/email.entity';
 import { startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
@@ -115,6 +117,30 @@ describe('without DESKQL_SMTP_URL', () => {
     expect(await t.em().count(OutboundEmail, { ticket: { number: quiet.number }, kind: OutboundEmailKind.AUTO_RESPONSE })).toBe(0);
     await t.gql(SETTINGS, { input: { departmentId: w.supportId, autoResponse: true } }, { token: w.agents.admin.token });
     await t.gql(UPDATE, { input: { kind: 'AUTO_RESPONSE' } }, { token: w.agents.admin.token });
+  });
+
+  it("signs a reply with the replier's name and the ticket's department, priority and status as they stand after it", async () => {
+    const UPDATE = 'mutation($input: UpdateEmailTemplateInput!) { updateEmailTemplate(input: $input) { userErrors { code } } }';
+    const set = await t.gql<{ updateEmailTemplate: { userErrors: unknown[] } }, unknown>(
+      UPDATE,
+      { input: { kind: 'RESPONSE', subject: 'Re: %{ticket.subject}', body: '<p>%{message}</p><p>%{staff.name}, %{ticket.dept} (%{ticket.priority}, %{ticket.status})</p>' } },
+      { token: w.agents.admin.token },
+    );
+    expect(set.data!.updateEmailTemplate.userErrors).toEqual([]);
+    try {
+      const ticket = await openWebTicket(t, 'signed@customer.test', 'Signed');
+      const res = await t.gql<{ replyToTicket: { userErrors: unknown[] } }, unknown>(
+        REPLY,
+        { input: { ticketId: ticket.id, body: '<p>Fixed.</p>', statusId: w.statuses['Resolved']! } },
+        { token: w.agents.full.token },
+      );
+      expect(res.data!.replyToTicket.userErrors).toEqual([]);
+      const row = await t.em().findOneOrFail(OutboundEmail, { ticket: { number: ticket.number }, kind: OutboundEmailKind.RESPONSE });
+      const full = await t.em().findOneOrFail(Agent, decodeIdOf('Agent', w.agents.full.id)!);
+      expect(row.html).toBe(`<p></p><p>Fixed.</p><p></p><p>${full.name}, Support (Normal, Resolved)</p>`);
+    } finally {
+      await t.gql(UPDATE, { input: { kind: 'RESPONSE' } }, { token: w.agents.admin.token });
+    }
   });
 
   it('acknowledges at most DESKQL_AUTORESPONSE_MAX_PER_HOUR (5) new tickets per address an hour, and none to a bouncing address', async () => {

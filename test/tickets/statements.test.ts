@@ -127,9 +127,10 @@ async function alertsOf(subject: string): Promise<number> {
 // reply 17, note 9, assign 17; then (an email's status, priority and department from the reference cache, the
 // ticket's inbound mailbox and its thread's Message-IDs in one statement) reply 14, note 9, assign 13; then (a
 // command's ticket locked with its owner and organization joined, a reply's recipients taken from the
-// collaborators its snapshot read) reply 12; then (no read of a reply's attachments when its event says none) these.
+// collaborators its snapshot read) reply 12; then (no read of a reply's attachments when its event says none, the
+// replier's name as the command had it) these.
 const OPEN_TICKET_STATEMENTS = 10;
 const BULK_STATEMENTS = 8;
-const REPLY_STATEMENTS = 11;
+const REPLY_STATEMENTS = 10;
 const NOTE_STATEMENTS = 8;
 const ASSIGN_STATEMENTS = 12;

@@ -8,6 +8,7 @@ import { variableValues } from '../canned/canned.use';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
 import { EndUser } from '../directory/end-user.entity';
+import { actorAgentName } from '../events/events.service';
 import { createdInTransaction, transactionEvents } from '../events/outbox';
 import { TicketEventKind, type TicketEvent } from '../events/ticket-event.entity';
 import { ThreadEntry } from '../threads/thread-entry.entity';
@@ -74,7 +75,7 @@ export async function writeEmails(em: EntityManager): Promise<boolean> {
         break;
       case TicketEventKind.RESPONSE:
         if (isAutoReply(event)) await writer.autoResponse(ticket, postedOf(event));
-        else await writer.response(ticket, postedOf(event), event.actorAgent?.id ?? null);
+        else await writer.response(ticket, postedOf(event), event.actorAgent?.id ?? null, actorAgentName(event));
         break;
       case TicketEventKind.MESSAGE:
         await writer.newMessageAlert(ticket, entryOf(event), sealedSnapshot(event));
@@ -300,15 +301,16 @@ class OutboxWriter {
   }
 
   /** An agent's RESPONSE: owner (To) and active CCs (Cc) in one message; each active BCC a message of its own. */
-  async response(ticket: Ticket, posted: Posted, agentId: number | null): Promise<void> {
+  async response(ticket: Ticket, posted: Posted, agentId: number | null, agentName: string | undefined): Promise<void> {
     const entryId = posted.id;
     if (entryId === null || !(await departmentSettings(this.em, ticket.department.id)).responses) return;
     const entry = await this.em.findOneOrFail(ThreadEntry, entryId);
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
     const collaborators = heldCollaborators(this.em, ticket.id) ?? (await this.em.find(Collaborator, { ticket: ticket.id, isActive: true }, { populate: ['user'], orderBy: { id: 'asc' } }));
-    const agent = agentId ? await this.em.findOne(Agent, agentId) : null;
+    // the replier's name as the command had it, else read
+    const staffName = agentName ?? (agentId ? ((await this.em.findOne(Agent, agentId))?.name ?? '') : '');
     const template = await templateFor(this.em, OutboundEmailKind.RESPONSE);
-    const rendered = renderEmail(template, await this.values(ticket, agent?.name ?? '', owner, entry.body));
+    const rendered = renderEmail(template, await this.values(ticket, staffName, owner, entry.body));
     const attachmentIds = await this.attachmentsOf(entry.id, posted);
     const main: Recipient[] = [{ address: owner.email, name: owner.name, kind: RecipientKind.TO }];
     for (const c of collaborators) {

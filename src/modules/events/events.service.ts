@@ -20,6 +20,14 @@ export function actorOf(ctx: Pick<Context, 'viewer'>): EventActor {
   return v.kind === 'agent' ? { agent: v.agent } : { user: v.user };
 }
 
+/** The acting agent's name as the command had it (its transaction's EntityManager may not hold the agent). */
+const actorNames = new WeakMap<TicketEvent, string>();
+
+/** The name of an event's acting agent when the command that recorded it knew it. */
+export function actorAgentName(event: TicketEvent): string | undefined {
+  return actorNames.get(event);
+}
+
 /**
  * Records an event in the caller's transaction: written, with its commit
  * order, by the transaction's last statement before COMMIT (outbox
@@ -40,6 +48,7 @@ export function recordEvent(
     actorUser: actor.user ? ref(EndUser, actor.user.id) : null,
     data,
   }, { persist: false });
+  if (typeof actor.agent?.name === 'string') actorNames.set(event, actor.agent.name);
   trackEvent(em, event);
   return event;
 }
