@@ -102,6 +102,14 @@ export async function refById<T extends { id: number }>(em: EntityManager, entit
   return data ? merged(em, entity, data, embeds) : null;
 }
 
+/**
+ * The reference row a foreign key names: from the cache, else read (a row
+ * another process added may reach the cache a moment later).
+ */
+export async function refOf<T extends { id: number }>(em: EntityManager, entity: ClassType<T>, id: number): Promise<T> {
+  return (await refById(em, entity, id)) ?? em.findOneOrFail(entity, id as never);
+}
+
 /** The reference rows meeting `where` (on the cached plain rows), in id order. */
 export async function refWhere<T extends { id: number }>(
   em: EntityManager,

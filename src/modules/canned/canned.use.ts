@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from '../../common/context';
 import { ErrorCode, fail, topLevelError } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
-import { refById } from '../../common/reference-cache';
+import { refOf } from '../../common/reference-cache';
 import { Attachment } from '../attachments/attachment.entity';
 import { Department } from '../directory/department.entity';
 import { Priority } from '../tickets/priority.entity';
@@ -38,9 +38,9 @@ export function cannedAttachments(em: EntityManager, cannedId: number): Promise<
 export async function variableValues(em: EntityManager, ticket: Ticket, staffName: string): Promise<CannedValues> {
   // status, priority and department from the reference cache (a reference would load each with a statement)
   const [status, priority, department, owner, assignee, team] = await Promise.all([
-    refById(em, TicketStatus, ticket.status.id).then((x) => x ?? ticket.status.loadOrFail()),
-    refById(em, Priority, ticket.priority.id).then((x) => x ?? ticket.priority.loadOrFail()),
-    refById(em, Department, ticket.department.id).then((x) => x ?? ticket.department.loadOrFail()),
+    refOf(em, TicketStatus, ticket.status.id),
+    refOf(em, Priority, ticket.priority.id),
+    refOf(em, Department, ticket.department.id),
     ticket.owner.loadOrFail(),
     ticket.assignee ? ticket.assignee.load() : null,
     ticket.team ? ticket.team.load() : null,

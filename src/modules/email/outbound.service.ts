@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ref } from '@mikro-orm/core';
 import { decodeIdOf } from '../../common/global-id';
-import { refById, refRows, refWhere } from '../../common/reference-cache';
+import { refById, refOf, refRows, refWhere } from '../../common/reference-cache';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Attachment } from '../attachments/attachment.entity';
 import { variableValues } from '../canned/canned.use';
@@ -160,11 +160,6 @@ async function mailboxForTicket(em: EntityManager, ticket: Ticket, inboundMailbo
   return boxes.find((b) => b.department?.id === ticket.department.id) ?? boxes[0] ?? null;
 }
 
-/** The ticket's department, from the reference cache. */
-async function departmentOf(em: EntityManager, ticket: Ticket): Promise<Department> {
-  return (await refById(em, Department, ticket.department.id)) ?? em.findOneOrFail(Department, ticket.department.id);
-}
-
 async function departmentSettings(em: EntityManager, departmentId: number): Promise<{ autoResponse: boolean; responses: boolean; alerts: boolean }> {
   const row = (await refRows(em, DepartmentEmailSettings)).find((r) => Number(r.department) === departmentId);
   return row ? { autoResponse: row.autoResponse !== false, responses: row.responses !== false, alerts: row.alerts !== false } : { autoResponse: true, responses: true, alerts: true };
@@ -206,7 +201,7 @@ class OutboxWriter {
             [ticket.id, ticket.id, ticket.id],
           );
       const mailbox = await mailboxForTicket(this.em, ticket, known.mailbox_id === null ? null : Number(known.mailbox_id));
-      const department = await departmentOf(this.em, ticket);
+      const department = await refOf(this.em, Department, ticket.department.id);
       const address = this.settings.mailFrom ?? mailbox?.address ?? 'deskql@localhost';
       const from = this.settings.mailFrom ?? `"${oneLine(mailbox?.name ?? department.name).replace(/["\\]/g, '')}" <${address}>`;
       const thread = typeof known.thread === 'string' ? (JSON.parse(known.thread) as string[]) : known.thread;
@@ -266,7 +261,7 @@ class OutboxWriter {
     const owner = await this.em.findOneOrFail(EndUser, ticket.owner.id);
     if (await this.capped(owner.email)) return;
     const entry = entryId ? await this.em.findOne(ThreadEntry, entryId) : null;
-    const department = await departmentOf(this.em, ticket);
+    const department = await refOf(this.em, Department, ticket.department.id);
     const template = entry ? { ...(await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE)), body: '%{message}' } : await templateFor(this.em, OutboundEmailKind.AUTO_RESPONSE);
     const rendered = renderEmail(template, await this.values(ticket, department.name, owner, entry?.body ?? ''));
     const attachments = entry ? await this.attachmentsOf(entry.id, posted) : [];
@@ -295,7 +290,7 @@ class OutboxWriter {
 
   async notice(ticket: Ticket, to: { address: string; name: string | null }): Promise<void> {
     if (await this.capped(to.address)) return;
-    const department = await departmentOf(this.em, ticket);
+    const department = await refOf(this.em, Department, ticket.department.id);
     const rendered = renderEmail(await templateFor(this.em, OutboundEmailKind.NOTICE), await this.values(ticket, department.name, { name: to.name ?? to.address, email: to.address }, ''));
     await this.write(ticket, OutboundEmailKind.NOTICE, [{ address: to.address, name: to.name, kind: RecipientKind.TO }], rendered, { autoSubmitted: true, threaded: false });
   }
