@@ -6,7 +6,7 @@ import { memo, type Context } from '../../common/context';
 import { sealedTickets } from '../events/outbox';
 import { Collaborator } from './collaborator.entity';
 import type { TicketRead } from './ticket.read';
-import { snapshotFrom } from './ticket.snapshot';
+import { snapshotFrom, unitCollaborators } from './ticket.snapshot';
 import { Ticket } from './ticket.entity';
 import type { TicketSnapshot } from './ticket-predicate';
 
@@ -62,12 +62,8 @@ export function snapshotLoader(ctx: Context): DataLoader<TicketRead, TicketSnaps
 export function primeCommitted(ctx: Context, em: EntityManager): void {
   const { after, created } = sealedTickets(em);
   if (after.size === 0) return;
+  for (const [id, list] of unitCollaborators(em, created)) collaboratorsLoader(ctx).clear(id).prime(id, list);
   const uow = em.getUnitOfWork();
-  const createdCollaborators = new Map<number, Collaborator[]>([...created].map((id) => [id, []]));
-  if (created.size) {
-    for (const entity of uow.getIdentityMap().values()) if (entity instanceof Collaborator) createdCollaborators.get(entity.ticket.id)?.push(entity);
-  }
-  for (const [id, list] of createdCollaborators) collaboratorsLoader(ctx).clear(id).prime(id, list.sort((a, b) => a.id - b.id));
   for (const [id, snapshot] of after) {
     const ticket = uow.getById<Ticket>(Ticket.name, id);
     if (ticket) snapshotLoader(ctx).clear(ticket).prime(ticket, snapshot);

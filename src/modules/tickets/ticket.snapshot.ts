@@ -26,6 +26,15 @@ export function sealTicketEvents(em: EntityManager): Promise<boolean> {
 /** Per unit of work (an EntityManager fork per command): the tickets whose active collaborators it has loaded. */
 const collaboratorsHeld = new WeakMap<EntityManager, Set<number>>();
 
+/** The collaborators of these tickets that the unit of work holds (active or not), by ticket, in id order. */
+export function unitCollaborators(em: EntityManager, ticketIds: ReadonlySet<number>): Map<number, Collaborator[]> {
+  const out = new Map<number, Collaborator[]>([...ticketIds].map((id) => [id, []]));
+  if (ticketIds.size === 0) return out;
+  for (const entity of em.getUnitOfWork().getIdentityMap().values()) if (entity instanceof Collaborator) out.get(entity.ticket.id)?.push(entity);
+  for (const list of out.values()) list.sort((a, b) => a.id - b.id);
+  return out;
+}
+
 /**
  * A ticket's active collaborators, their people loaded, in id order, from the
  * unit of work when it holds them all (the ticket was created in this
@@ -35,13 +44,8 @@ const collaboratorsHeld = new WeakMap<EntityManager, Set<number>>();
 export function heldCollaborators(em: EntityManager, ticketId: number): Collaborator[] | null {
   const held = em.isInTransaction() ? collaboratorsHeld.get(em) : undefined;
   if (!held?.has(ticketId) && !createdInTransaction(em, ticketId)) return null;
-  const found: Collaborator[] = [];
-  for (const entity of em.getUnitOfWork().getIdentityMap().values()) {
-    if (!(entity instanceof Collaborator) || entity.ticket.id !== ticketId || !entity.isActive) continue;
-    if (!entity.user.isInitialized()) return null;
-    found.push(entity);
-  }
-  return found.sort((a, b) => a.id - b.id);
+  const active = unitCollaborators(em, new Set([ticketId])).get(ticketId)!.filter((c) => c.isActive);
+  return active.every((c) => c.user.isInitialized()) ? active : null;
 }
 
 /** The queue-relevant facts of a ticket, read inside the caller's transaction. */
@@ -87,9 +91,7 @@ export async function snapshotsOf(em: EntityManager, tickets: readonly Ticket[])
   };
   for (const c of collaborators) add(c);
   const fresh = new Set(tickets.filter((t) => createdInTransaction(em, t.id) || (held.has(t.id) && !stored.includes(t.id))).map((t) => t.id));
-  if (fresh.size) {
-    for (const entity of uow.getIdentityMap().values()) if (entity instanceof Collaborator && entity.isActive && fresh.has(entity.ticket.id)) add(entity);
-  }
+  for (const list of unitCollaborators(em, fresh).values()) for (const c of list) if (c.isActive) add(c);
   for (const t of tickets) {
     const owner = ownerById.get(t.owner.id) ?? loaded(t.owner.id);
     if (!owner) throw new Error(`owner ${t.owner.id} of ticket ${t.id} not found`);
