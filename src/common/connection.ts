@@ -1,4 +1,5 @@
 import { Cursor, type EntityManager, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { topLevelError } from './errors';
 
@@ -131,4 +132,34 @@ export async function keysetPage<T extends { id: number | string }>(
     },
     () => em.count(entity, where),
   );
+}
+
+/** Fields of one selection, by name (aliases merged), each with the field nodes that select it. */
+export type Selected = Map<string, FieldNode[]>;
+
+/** The fields `nodes` select (fragments and inline fragments followed; @skip/@include read as selected). */
+export function selectedFields(info: Pick<GraphQLResolveInfo, 'fragments'>, nodes: readonly FieldNode[]): Selected {
+  const out: Selected = new Map();
+  const walk = (set: SelectionSetNode | undefined, depth: number) => {
+    if (!set || depth > 8) return;
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        const list = out.get(s.name.value);
+        if (list) list.push(s);
+        else out.set(s.name.value, [s]);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) walk(s.selectionSet, depth + 1);
+      else walk(info.fragments[s.name.value]?.selectionSet, depth + 1);
+    }
+  };
+  for (const n of nodes) walk(n.selectionSet, 0);
+  return out;
+}
+
+/**
+ * What a connection field's nodes select (`edges { node { … } }`): lets a
+ * page load the relations its nodes will read, before graphql-js walks them.
+ */
+export function nodeSelection(info: GraphQLResolveInfo): Selected {
+  const edges = selectedFields(info, info.fieldNodes).get('edges') ?? [];
+  return selectedFields(info, selectedFields(info, edges).get('node') ?? []);
 }

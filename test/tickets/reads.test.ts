@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddCollaboratorsDocument, AssignDocument, QueuePageDocument, UpdateTicketDocument } from '../__generated__/graphql';
+import { AddCollaboratorsDocument, AssignDocument, QueuePageCollaboratorsOnlyDocument, QueuePageDocument, QueuePageFragmentsDocument, TicketByNumberDocument, UpdateTicketDocument } from '../__generated__/graphql';
 import { Agent } from '../../src/modules/directory/agent.entity';
 import { foregroundSql, startTestServer, type TestServer } from '../support/server';
 import { newTicket } from '../support/tickets';
@@ -44,14 +44,48 @@ describe('ticket lists', () => {
     });
     expect(edges).toBe(50);
     expect(total).toBe(55);
-    // the token with its agent and principal 1, the page (whole rows) 1, its count 1, then one per
-    // relation kind read from the database: owners, collaborators, teams, collaborators' users, the owners'
-    // organizations — 8. Statuses, priorities and departments come from the reference cache (loaded by
-    // the intake above). It was 20 before the page's rows came whole in the keyset statement, 12 before
-    // reference data was cached, 9 before the principal came with the token.
-    expect(reads(sql)).toBe(8);
+    // the token with its agent and principal 1, the page (whole rows) 1, its count 1, the relations its
+    // nodes select — owners, assignees, teams, collaborators and their users — 1 (read together before the
+    // page is walked), the owners' organizations for viewerCan 1: 5. Statuses, priorities and departments
+    // come from the reference cache (loaded by the intake above). It was 20 before the page's rows came
+    // whole in the keyset statement, 12 before reference data was cached, 9 before the principal came with
+    // the token, 8 before the relations were read together.
+    expect(reads(sql), JSON.stringify(foregroundSql(sql).map((q) => q.slice(0, 160)), null, 1)).toBe(5);
     const again = await t.sqlDuring(() => t.gql(QueuePageDocument, { first: 10 }, { token: w.agents.full.token }));
     expect(reads(again), JSON.stringify({ a: sql.map((q) => q.slice(8, 90)), b: again.map((q) => q.slice(8, 90)) }, null, 1)).toBe(reads(sql));
+  });
+
+  it('reads the relations a page selects through fragments and aliases the same, in one statement', async () => {
+    const plain = (await t.gql(QueuePageDocument, { first: 50 }, { token: w.agents.full.token })).data!.tickets.edges.map((e) => e.node);
+    let fragments: NonNullable<Awaited<ReturnType<typeof pageThroughFragments>>> = [];
+    const pageThroughFragments = async () => (await t.gql(QueuePageFragmentsDocument, { first: 50 }, { token: w.agents.full.token })).data?.tickets.edges.map((e) => e.node);
+    const sql = await t.sqlDuring(async () => {
+      fragments = (await pageThroughFragments())!;
+    });
+    // the token, the page, its relations (owners, assignees, teams, collaborators and their users) together
+    expect(reads(sql), JSON.stringify(foregroundSql(sql).map((q) => q.slice(0, 120)), null, 1)).toBe(3);
+    expect(fragments.map((n) => n.id)).toEqual(plain.map((n) => n.id));
+    expect(plain.some((n) => n.collaborators.length > 1) && plain.some((n) => n.assignee) && plain.some((n) => n.team)).toBe(true);
+    for (const [i, n] of fragments.entries()) {
+      const p = plain[i]!;
+      expect(n.requester).toEqual({ id: p.owner.id, name: p.owner.name });
+      expect(n.handler).toEqual(p.assignee);
+      expect(n.team).toEqual(p.team);
+      expect(n.status).toEqual(p.status);
+      expect(n.people).toEqual(p.collaborators);
+    }
+    // a ticket read alone (no page, nothing read ahead) shows the same relations in the same order
+    for (const p of plain.filter((n) => n.collaborators.length > 1 || n.team).slice(0, 6)) {
+      const alone = (await t.gql(TicketByNumberDocument, { number: p.number }, { token: w.agents.full.token })).data!.ticket!;
+      expect({ owner: alone.owner, assignee: alone.assignee, team: alone.team, status: alone.status.name }).toEqual({ owner: p.owner && { id: p.owner.id, name: p.owner.name, email: p.owner.email }, assignee: p.assignee, team: p.team, status: p.status.name });
+      expect(alone.collaborators.map((c) => ({ id: c.id, role: c.role, user: c.user }))).toEqual(p.collaborators);
+    }
+    let only: { id: string; collaborators: { id: string; user: { id: string; email: string | null } }[] }[] = [];
+    const sqlOnly = await t.sqlDuring(async () => {
+      only = (await t.gql(QueuePageCollaboratorsOnlyDocument, { first: 50 }, { token: w.agents.full.token })).data!.tickets.edges.map((e) => e.node);
+    });
+    expect(reads(sqlOnly)).toBe(3);
+    expect(only.map((n) => n.collaborators)).toEqual(plain.map((n) => n.collaborators.map((c) => ({ id: c.id, user: c.user }))));
   });
 
   it('shows a department renamed by an admin in the very next page (reference data comes from a cache dropped at commit)', async () => {

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import { Access } from '../../common/access';
 import { PageArgs, keysetPage, type ConnectionShape } from '../../common/connection';
 import type { Context } from '../../common/context';
-import { related, relatedOrFail, type ReadOf } from '../../common/loaders';
+import { related, relatedOrFail, type ReadOf, type MaybePromise } from '../../common/loaders';
 import { payload, topLevelError } from '../../common/errors';
 import { DeletePayload, payloadType } from '../../common/payloads';
 import { EmailAddressScalar } from '../../common/scalars';
@@ -232,12 +232,12 @@ export class AgentFieldsResolver {
   }
 
   @FieldResolver(() => DepartmentType)
-  primaryDepartment(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): Promise<ReadOf<Department>> {
+  primaryDepartment(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): MaybePromise<ReadOf<Department>> {
     return relatedOrFail(ctx, Department, agent.primaryDepartment);
   }
 
   @FieldResolver(() => RoleType, { description: 'The role in the primary department.' })
-  role(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): Promise<ReadOf<Role>> {
+  role(@Root() agent: ReadOf<Agent>, @Ctx() ctx: Context): MaybePromise<ReadOf<Role>> {
     return relatedOrFail(ctx, Role, agent.role);
   }
 
@@ -268,7 +268,7 @@ export class DepartmentAccessFieldsResolver {
 @Resolver(() => DepartmentType)
 export class DepartmentFieldsResolver {
   @FieldResolver(() => DepartmentType, { nullable: true })
-  parent(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<ReadOf<Department> | null> {
+  parent(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): MaybePromise<ReadOf<Department> | null> {
     return related(ctx, Department, dept.parent);
   }
 
@@ -278,12 +278,12 @@ export class DepartmentFieldsResolver {
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
-  manager(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
+  manager(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): MaybePromise<ReadOf<Agent> | null> {
     return related(ctx, Agent, dept.manager);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true, description: 'SLA plan of its new tickets, unless a help topic or filter sets one.' })
-  slaPlan(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): Promise<ReadOf<SlaPlan> | null> {
+  slaPlan(@Root() dept: ReadOf<Department>, @Ctx() ctx: Context): MaybePromise<ReadOf<SlaPlan> | null> {
     return related(ctx, SlaPlan, dept.slaPlan);
   }
 }
@@ -291,7 +291,7 @@ export class DepartmentFieldsResolver {
 @Resolver(() => TeamType)
 export class TeamFieldsResolver {
   @FieldResolver(() => AgentType, { nullable: true })
-  lead(@Root() team: ReadOf<Team>, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
+  lead(@Root() team: ReadOf<Team>, @Ctx() ctx: Context): MaybePromise<ReadOf<Agent> | null> {
     return related(ctx, Agent, team.lead);
   }
 
@@ -310,7 +310,7 @@ export class EndUserFieldsResolver {
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true })
-  organization(@Root() user: ReadOf<EndUser>, @Ctx() ctx: Context): Promise<ReadOf<Organization> | null> {
+  organization(@Root() user: ReadOf<EndUser>, @Ctx() ctx: Context): MaybePromise<ReadOf<Organization> | null> {
     return related(ctx, Organization, user.organization);
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Access } from '../../common/access';
 import { PageArgs, type ConnectionShape } from '../../common/connection';
 import type { Context } from '../../common/context';
@@ -91,9 +92,10 @@ export class QueueFieldsResolver {
     @Args(() => PageArgs) args: PageArgs,
     @Arg('orderBy', () => TicketOrder, { nullable: true, description: "The queue's own order when omitted." }) orderBy: TicketOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectionShape<TicketRead>> {
     const p = await queues.agentPrincipal(ctx);
-    return ticketPage(ctx, q.predicate(p), args, orderBy ?? q.order);
+    return ticketPage(ctx, q.predicate(p), args, orderBy ?? q.order, info);
   }
 }
 

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-g
 import { Access } from '../../common/access';
 import type { Context } from '../../common/context';
 import { payload } from '../../common/errors';
-import { related, type ReadOf } from '../../common/loaders';
+import { related, type ReadOf, type MaybePromise } from '../../common/loaders';
 import { registerNode } from '../../common/node';
 import { DeletePayload, payloadType } from '../../common/payloads';
 import { DeleteInput } from '../directory/directory.inputs';
@@ -80,7 +80,7 @@ export class SlaResolver {
 @Resolver(() => SlaPlanType)
 export class SlaPlanFieldsResolver {
   @FieldResolver(() => ScheduleType, { nullable: true, description: 'The business hours the grace period counts in; null counts around the clock.' })
-  schedule(@Root() plan: ReadOf<SlaPlan>, @Ctx() ctx: Context): Promise<ReadOf<Schedule> | null> {
+  schedule(@Root() plan: ReadOf<SlaPlan>, @Ctx() ctx: Context): MaybePromise<ReadOf<Schedule> | null> {
     return related(ctx, Schedule, plan.schedule);
   }
 }

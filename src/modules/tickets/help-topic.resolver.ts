@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql'
 import { Access } from '../../common/access';
 import type { Context } from '../../common/context';
 import { payload, topLevelError } from '../../common/errors';
-import { related, type ReadOf } from '../../common/loaders';
+import { related, type ReadOf, type MaybePromise } from '../../common/loaders';
 import { DeletePayload, payloadType } from '../../common/payloads';
 import { Agent } from '../directory/agent.entity';
 import { Department } from '../directory/department.entity';
@@ -52,30 +52,30 @@ function agentsOnly(ctx: Context): void {
 @Resolver(() => HelpTopicType)
 export class HelpTopicResolver {
   @FieldResolver(() => DepartmentType, { nullable: true })
-  department(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Department> | null> {
+  department(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): MaybePromise<ReadOf<Department> | null> {
     return related(ctx, Department, h.department);
   }
 
   @FieldResolver(() => PriorityType, { nullable: true, description: "Priority of the topic's new tickets (agents only)." })
-  priority(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Priority> | null> {
+  priority(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): MaybePromise<ReadOf<Priority> | null> {
     agentsOnly(ctx);
     return related(ctx, Priority, h.priority);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true, description: "SLA plan of the topic's new tickets (agents only)." })
-  slaPlan(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<SlaPlan> | null> {
+  slaPlan(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): MaybePromise<ReadOf<SlaPlan> | null> {
     agentsOnly(ctx);
     return related(ctx, SlaPlan, h.slaPlan);
   }
 
   @FieldResolver(() => AgentType, { nullable: true, description: "Agent the topic's new tickets are assigned to (agents only)." })
-  assignAgent(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
+  assignAgent(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): MaybePromise<ReadOf<Agent> | null> {
     agentsOnly(ctx);
     return related(ctx, Agent, h.assignAgent);
   }
 
   @FieldResolver(() => TeamType, { nullable: true, description: "Team the topic's new tickets are assigned to (agents only)." })
-  assignTeam(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): Promise<ReadOf<Team> | null> {
+  assignTeam(@Root() h: ReadOf<HelpTopic>, @Ctx() ctx: Context): MaybePromise<ReadOf<Team> | null> {
     agentsOnly(ctx);
     return related(ctx, Team, h.assignTeam);
   }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../common/context';
 import { pageSize, withLazyTotal, type ConnectionShape } from '../../common/connection';
 import { topLevelError } from '../../common/errors';
 import { decodeIdOf } from '../../common/global-id';
 import { Ticket } from './ticket.entity';
+import { preloadTicketRelations } from './ticket.loaders';
 import { TicketRow, type TicketRead } from './ticket.read';
 import type { TicketOrder, TicketSearch } from './ticket.inputs';
 import { principalOf, visibility } from './ticket.policy';
@@ -111,6 +113,7 @@ export async function ticketPage(
   where: TicketPredicate,
   args: { first?: number | null; after?: string | null },
   orderBy: TicketOrder | null | undefined,
+  info?: GraphQLResolveInfo,
 ): Promise<ConnectionShape<TicketRead>> {
   const first = pageSize(args.first);
   const order = orderBy ?? DEFAULT_ORDER;
@@ -142,6 +145,7 @@ export async function ticketPage(
   const edges = page.map((r) => {
     return { cursor: cursorOf(r), node: new TicketRow(r) };
   });
+  if (info) await preloadTicketRelations(ctx, edges.map((e) => e.node), info);
   return withLazyTotal(
     {
       edges,

@@ -1,8 +1,9 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Field } from 'type-graphql';
 import { Access } from '../../common/access';
 import { keysetPage, PageArgs, type ConnectionShape } from '../../common/connection';
-import { readFromReferenceCache, related, relatedOrFail, type ReadOf } from '../../common/loaders';
+import { readFromReferenceCache, related, relatedOrFail, type ReadOf, type MaybePromise } from '../../common/loaders';
 import type { Context } from '../../common/context';
 import { payload, topLevelError } from '../../common/errors';
 import { registerNode } from '../../common/node';
@@ -111,8 +112,9 @@ export class TicketRootResolver {
     @Arg('search', () => TicketSearch, { nullable: true }) search: TicketSearch | null,
     @Arg('orderBy', () => TicketOrder, { nullable: true }) orderBy: TicketOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConnectionShape<TicketRead>> {
-    return ticketPage(ctx, await searchPredicate(ctx, search), args, orderBy);
+    return ticketPage(ctx, await searchPredicate(ctx, search), args, orderBy, info);
   }
 
   @Query(() => [HelpTopicType], { description: 'Active help topics (agents also see inactive ones), by name.' })
@@ -200,42 +202,42 @@ export class TicketRootResolver {
 @Resolver(() => TicketType)
 export class TicketFieldsResolver {
   @FieldResolver(() => TicketStatusType)
-  status(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<TicketStatus>> {
+  status(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<TicketStatus>> {
     return relatedOrFail(ctx, TicketStatus, t.status);
   }
 
   @FieldResolver(() => PriorityType)
-  priority(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Priority>> {
+  priority(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<Priority>> {
     return relatedOrFail(ctx, Priority, t.priority);
   }
 
   @FieldResolver(() => DepartmentType)
-  department(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Department>> {
+  department(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<Department>> {
     return relatedOrFail(ctx, Department, t.department);
   }
 
   @FieldResolver(() => HelpTopicType, { nullable: true })
-  helpTopic(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<HelpTopic> | null> {
+  helpTopic(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<HelpTopic> | null> {
     return related(ctx, HelpTopic, t.helpTopic);
   }
 
   @FieldResolver(() => SlaPlanType, { nullable: true })
-  slaPlan(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<SlaPlan> | null> {
+  slaPlan(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<SlaPlan> | null> {
     return related(ctx, SlaPlan, t.slaPlan);
   }
 
   @FieldResolver(() => EndUserType)
-  owner(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<EndUser>> {
+  owner(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<EndUser>> {
     return relatedOrFail(ctx, EndUser, t.owner);
   }
 
   @FieldResolver(() => AgentType, { nullable: true })
-  assignee(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Agent> | null> {
+  assignee(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<Agent> | null> {
     return related(ctx, Agent, t.assignee);
   }
 
   @FieldResolver(() => TeamType, { nullable: true })
-  team(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Team> | null> {
+  team(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<Team> | null> {
     return related(ctx, Team, t.team);
   }
 
@@ -245,8 +247,11 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => [CollaboratorType], { description: 'End users see active CC collaborators and themselves, never others on BCC.' })
-  async collaborators(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<ReadOf<Collaborator>[]> {
-    return (await collaboratorsLoader(ctx).load(t.id)).filter((c) => listsCollaborator(ctx.viewer, c));
+  collaborators(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<ReadOf<Collaborator>[]> {
+    const visible = (list: ReadOf<Collaborator>[]) => list.filter((c) => listsCollaborator(ctx.viewer, c));
+    const loader = collaboratorsLoader(ctx);
+    const loaded = loader.now(t.id);
+    return loaded ? visible(loaded) : loader.load(t.id).then(visible);
   }
 
   @FieldResolver(() => ThreadEntryConnection, { description: 'Oldest first. End users never see notes.' })
@@ -290,7 +295,7 @@ export class TicketLockResolver {
 @Resolver(() => CollaboratorType)
 export class CollaboratorResolver {
   @FieldResolver(() => EndUserType)
-  user(@Root() c: ReadOf<Collaborator>, @Ctx() ctx: Context): Promise<ReadOf<EndUser>> {
+  user(@Root() c: ReadOf<Collaborator>, @Ctx() ctx: Context): MaybePromise<ReadOf<EndUser>> {
     return relatedOrFail(ctx, EndUser, c.user);
   }
 }
