@@ -41,6 +41,7 @@ import { parseArgs } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Client as PgClient } from 'pg';
+import { startFlags } from './bench-server';
 
 const ROOT = path.resolve(__dirname, '..');
 const ROLE_ENV = 'DESKQL_BENCH_ROLE';
@@ -520,7 +521,8 @@ async function orchestrate(): Promise<number> {
 
   // ---- server process ----
   const entry = isBaseline ? 'scripts/bench-fanout-baseline.ts' : 'src/main.ts';
-  const nodeArgs = ['-r', '@swc-node/register', ...(opt.serverCpuProf ? ['--cpu-prof', '--cpu-prof-dir', opt.serverCpuProf] : []), entry];
+  // the same Node flags for DeskQL and the baseline: those `npm start` gives the server
+  const nodeArgs = [...startFlags(ROOT), '-r', '@swc-node/register', ...(opt.serverCpuProf ? ['--cpu-prof', '--cpu-prof-dir', opt.serverCpuProf] : []), entry];
   const server = spawn(process.execPath, nodeArgs, { cwd: ROOT, env: serverEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let serverOut = '';
   const keep = (d: Buffer) => {

@@ -1,5 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+
+/**
+ * The Node flags `npm start` gives the server (`--max-semi-space-size`…),
+ * read from package.json so every benchmark's server and baseline runs with them.
+ */
+export function startFlags(root: string): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(/\s+/).filter((a) => a.startsWith('--'));
+}
 
 /** The real server (`src/main.ts`, as `npm start` runs it) in a child process, for the benchmarks. */
 export interface BenchServer {
@@ -17,7 +27,7 @@ export interface BenchServer {
  */
 export async function spawnBenchServer(env: NodeJS.ProcessEnv, options: { root: string; cpuProfDir?: string | undefined; readyTimeoutMs?: number }): Promise<BenchServer> {
   const prof = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(options.cpuProfDir)] : [];
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...prof, 'src/main.ts'], {
+  const child = spawn(process.execPath, [...startFlags(options.root), '-r', '@swc-node/register', ...prof, 'src/main.ts'], {
     cwd: options.root,
     env: { ...env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
