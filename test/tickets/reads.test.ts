@@ -79,6 +79,15 @@ describe('ticket lists', () => {
       const alone = (await t.gql(TicketByNumberDocument, { number: p.number }, { token: w.agents.full.token })).data!.ticket!;
       expect({ owner: alone.owner, assignee: alone.assignee, team: alone.team, status: alone.status.name }).toEqual({ owner: p.owner && { id: p.owner.id, name: p.owner.name, email: p.owner.email }, assignee: p.assignee, team: p.team, status: p.status.name });
       expect(alone.collaborators.map((c) => ({ id: c.id, role: c.role, user: c.user }))).toEqual(p.collaborators);
+      expect({ reply: alone.viewerCan.reply, close: alone.viewerCan.close, assign: alone.viewerCan.assign }).toEqual(p.viewerCan);
+    }
+    // and for agents with less access, whose abilities differ from ticket to ticket
+    for (const who of [w.agents.replyOnly, w.agents.teamMember, w.agents.assignedOnly]) {
+      const theirs = (await t.gql(QueuePageDocument, { first: 50 }, { token: who.token })).data!.tickets.edges.map((e) => e.node);
+      for (const p of theirs.filter((_, i) => i % 9 === 0)) {
+        const alone = (await t.gql(TicketByNumberDocument, { number: p.number }, { token: who.token })).data!.ticket!;
+        expect({ reply: alone.viewerCan.reply, close: alone.viewerCan.close, assign: alone.viewerCan.assign }).toEqual(p.viewerCan);
+      }
     }
     let only: { id: string; collaborators: { id: string; user: { id: string; email: string | null } }[] }[] = [];
     const sqlOnly = await t.sqlDuring(async () => {

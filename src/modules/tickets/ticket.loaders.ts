@@ -2,7 +2,6 @@ import { entityColumns } from '../../common/columns';
 import { nodeSelection, selectedFields } from '../../common/connection';
 import { readLoader, readRows, readsFromReferenceCache, readTogether, SyncLoader, type IdRef, type ReadOf, type ReadPart } from '../../common/loaders';
 import type { EntityClass } from '@mikro-orm/core';
-import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { memo, type Context } from '../../common/context';
@@ -83,13 +82,8 @@ export async function preloadTicketRelations(ctx: Context, tickets: readonly Tic
   if (ticketIds.length) {
     parts.push({ entity: Collaborator, where: '"ticket_id" in (?)', params: [ticketIds] });
     if (selectedFields(info, collaborators!).has('user')) {
-      // the collaborators' users in the end users' part (owners too, when selected)
-      const users = parts.find((p) => p.entity === EndUser);
-      const theirs = '"id" in (select "user_id" from "collaborator" where "ticket_id" in (?))';
-      if (users) {
-        users.where = `(${users.where} or ${theirs})`;
-        users.params.push(ticketIds);
-      } else parts.push({ entity: EndUser, where: theirs, params: [ticketIds] });
+      // the collaborators' users: a part of their own (an `or` with the owners' ids would defeat the index)
+      parts.push({ entity: EndUser, where: '"id" in (select "user_id" from "collaborator" where "ticket_id" in (?))', params: [ticketIds] });
     }
   }
   const [rows] = await Promise.all([readTogether(ctx, parts), ...cached]);
@@ -103,12 +97,14 @@ export async function preloadTicketRelations(ctx: Context, tickets: readonly Tic
       for (const row of rows[i] as { id: number }[]) loader.prime(row.id, row);
     }
   });
+  // the policy's view of each ticket, for viewerCan and the queues it is in (its collaborators are loaded now)
+  if (selected.has('viewerCan') || selected.has('queues')) await snapshotLoader(ctx).loadMany(tickets);
 }
 
 /** The policy's view of each ticket (owner's organization, active collaborators), batched. */
-export function snapshotLoader(ctx: Context): DataLoader<TicketRead, TicketSnapshot, number> {
+export function snapshotLoader(ctx: Context): SyncLoader<TicketRead, TicketSnapshot, number> {
   return memo(ctx, snapshotLoader, () =>
-    new DataLoader<TicketRead, TicketSnapshot, number>(
+    new SyncLoader<TicketRead, TicketSnapshot, number>(
       async (tickets) => {
         const collaborators = await collaboratorsLoader(ctx).loadMany(tickets.map((t) => t.id));
         // The owners' organizations and whether they share tickets: one plain statement, no entities.

@@ -32,8 +32,22 @@ export type Principal =
   | { kind: 'anonymous' };
 
 /** Loads what the policy needs about the viewer, once per operation. */
-export async function principalOf(ctx: Context): Promise<Principal> {
-  return memo(ctx, principalOf, () => loadPrincipal(ctx.em, ctx.viewer));
+export function principalOf(ctx: Context): Promise<Principal> {
+  const pending = memo(ctx, principalOf, () => loadPrincipal(ctx.em, ctx.viewer));
+  if (!watched.has(pending)) {
+    watched.add(pending);
+    pending.then((p) => settledPrincipals.set(pending, p), () => undefined);
+  }
+  return pending;
+}
+
+const watched = new WeakSet<Promise<Principal>>();
+const settledPrincipals = new WeakMap<Promise<Principal>, Principal>();
+
+/** The operation's principal when `principalOf` has already resolved it, else undefined: for resolvers that can answer without a promise. */
+export function principalNow(ctx: Context): Principal | undefined {
+  const pending = ctx.memo.get(principalOf) as Promise<Principal> | undefined;
+  return pending && settledPrincipals.get(pending);
 }
 
 export async function loadPrincipal(em: EntityManager, viewer: Viewer | null): Promise<Principal> {

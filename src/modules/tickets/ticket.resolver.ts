@@ -46,7 +46,7 @@ import {
 } from './ticket.inputs';
 import { collaboratorsLoader, snapshotLoader } from './ticket.loaders';
 import type { TicketRead } from './ticket.read';
-import { heldLock, lockOf, principalOf, ticketHere, viewerCan, type TicketAbilities } from './ticket.policy';
+import { heldLock, lockOf, principalNow, principalOf, ticketHere, viewerCan, type TicketAbilities } from './ticket.policy';
 import { isOverdue } from './ticket-predicate';
 import { searchPredicate, ticketById, ticketByNumber, ticketPage } from './ticket.query';
 import * as tickets from './ticket.service';
@@ -278,9 +278,11 @@ export class TicketFieldsResolver {
   }
 
   @FieldResolver(() => TicketPermissionsType)
-  async viewerCan(@Root() t: TicketRead, @Ctx() ctx: Context): Promise<TicketAbilities> {
-    const [principal, snapshot] = await Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]);
-    return viewerCan(principal, ticketHere(t, snapshot, new Date()));
+  viewerCan(@Root() t: TicketRead, @Ctx() ctx: Context): MaybePromise<TicketAbilities> {
+    const principal = principalNow(ctx);
+    const snapshot = snapshotLoader(ctx).now(t);
+    if (principal && snapshot) return viewerCan(principal, ticketHere(t, snapshot, new Date()));
+    return Promise.all([principalOf(ctx), snapshotLoader(ctx).load(t)]).then(([p, s]) => viewerCan(p, ticketHere(t, s, new Date())));
   }
 }
 
