@@ -1,6 +1,7 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Context, Viewer } from '../common/context';
+import { AsyncQueue } from '../modules/events/async-queue';
 import type { LivePayload } from '../modules/events/live-hub';
 import { principalOf, type Principal } from '../modules/tickets/ticket.policy';
 import { principalFingerprint } from './ws-access';
@@ -54,6 +55,10 @@ interface Outcome {
 
 interface Shared {
   first: Promise<Outcome>;
+  /** The first execution's outcome once settled: later subscribers take it without a promise. */
+  settled?: { outcome: Outcome } | { error: unknown };
+  /** Subscribers waiting for the first execution, called in order once it settles (one promise for all). */
+  waiters: (() => void)[];
   /** Results of executions that read the viewer, by person and access. */
   byPerson: Map<string, Promise<string>>;
 }
@@ -133,7 +138,7 @@ export async function subscribeLive(args: ExecutionArgs, op: LiveOperation, opti
     return options.resultJson(result);
   };
 
-  const messageOf = async (payload: object): Promise<string> => {
+  const sharedOf = (payload: object): Shared => {
     let byKey = executions.get(payload);
     if (!byKey) executions.set(payload, (byKey = new Map<string, Shared>()));
     let shared = byKey.get(key);
@@ -142,19 +147,20 @@ export async function subscribeLive(args: ExecutionArgs, op: LiveOperation, opti
       const first = run(payload, () => (readViewer = true)).then((json) => ({ json, readViewer }));
       const firstJson = first.then((o) => o.json);
       firstJson.catch(() => undefined); // awaited through `first` by whoever needs it
-      shared = { first, byPerson: new Map([[person, firstJson]]) };
-      byKey.set(key, shared);
+      const s: Shared = { first, waiters: [], byPerson: new Map([[person, firstJson]]) };
+      const settle = (settled: NonNullable<Shared['settled']>) => {
+        s.settled = settled;
+        for (const w of s.waiters.splice(0)) w();
+      };
+      first.then((outcome) => settle({ outcome }), (error: unknown) => settle({ error }));
+      byKey.set(key, (shared = s));
     }
-    const outcome = await shared.first;
-    if (!outcome.readViewer) return outcome.json;
-    let mine = shared.byPerson.get(person);
-    if (!mine) shared.byPerson.set(person, (mine = run(payload, () => undefined)));
-    return mine;
+    return shared;
   };
 
   const send = (json: string) => {
     const socket = op.socket;
-    if (socket.readyState !== socket.OPEN) return;
+    if (stopped || socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > options.maxBufferedBytes) {
       socket.close(CLOSE_TOO_SLOW, 'Too slow: reconnect and resume');
       return;
@@ -162,21 +168,85 @@ export async function subscribeLive(args: ExecutionArgs, op: LiveOperation, opti
     socket.send(prefix + json + '}');
   };
 
+  // Payloads arrive in the producer's call (AsyncQueue.listen). One whose result
+  // is already known is written at once; otherwise the subscription waits for it
+  // and holds the payloads after it, so messages keep their order.
   const done = (): IteratorReturnResult<undefined> => ({ done: true, value: undefined });
+  let stopped = false;
+  let ended = false;
+  let busy = false;
+  const backlog: object[] = [];
+  let finish!: { resolve: (r: IteratorReturnResult<undefined>) => void; reject: (e: unknown) => void };
+  const finished = new Promise<IteratorReturnResult<undefined>>((resolve, reject) => (finish = { resolve, reject }));
+  finished.catch(() => undefined); // graphql-ws awaits it through next()
+  const fail = (error: unknown) => {
+    stopped = true;
+    backlog.length = 0;
+    finish.reject(error);
+    void queue.return();
+  };
+  const drain = () => {
+    while (!busy && backlog.length) deliver(backlog.shift()!);
+    if (!busy && ended) finish.resolve(done());
+  };
+  const written = (p: object, shared: Shared) => {
+    if (stopped) return;
+    const settled = shared.settled!;
+    if ('error' in settled) return fail(settled.error);
+    if (!settled.outcome.readViewer) return send(settled.outcome.json);
+    // A result that read the viewer: shared by this person's subscriptions only.
+    let mine = shared.byPerson.get(person);
+    if (!mine) shared.byPerson.set(person, (mine = run(p, () => undefined)));
+    busy = true;
+    mine.then((json) => {
+      busy = false;
+      send(json);
+      drain();
+    }, fail);
+  };
+  const deliver = (p: object) => {
+    if (stopped) return;
+    if (busy) {
+      backlog.push(p);
+      return;
+    }
+    try {
+      const shared = sharedOf(p);
+      if (shared.settled) return written(p, shared);
+      busy = true;
+      shared.waiters.push(() => {
+        busy = false;
+        try {
+          written(p, shared);
+        } catch (error) {
+          fail(error);
+        }
+        drain();
+      });
+    } catch (error) {
+      fail(error);
+    }
+  };
+
+  const queue = stream instanceof AsyncQueue ? (stream as AsyncQueue<object>) : pumped(stream, fail);
+  queue.listen(deliver);
+  queue.whenClosed(() => {
+    ended = true;
+    drain();
+  });
+
   const iterator: AsyncGenerator<ExecutionResult> = {
-    async next() {
-      for (;;) {
-        const r = await stream.next();
-        if (r.done) return done();
-        send(await messageOf(r.value as object));
-      }
-    },
+    next: () => finished,
     async return() {
-      await stream.return?.();
+      stopped = true;
+      backlog.length = 0;
+      await queue.return();
+      finish.resolve(done());
       return done();
     },
     async throw(error: unknown) {
-      await stream.return?.();
+      stopped = true;
+      await queue.return();
       throw error;
     },
     [Symbol.asyncIterator]() {
@@ -184,4 +254,19 @@ export async function subscribeLive(args: ExecutionArgs, op: LiveOperation, opti
     },
   };
   return iterator;
+}
+
+/** A source stream that is not an AsyncQueue, read into one (its `return()` ends the source too). */
+function pumped(source: AsyncIterator<unknown>, fail: (error: unknown) => void): AsyncQueue<object> {
+  const queue = new AsyncQueue<object>();
+  queue.whenClosed(() => void source.return?.());
+  void (async () => {
+    for (;;) {
+      const r = await source.next();
+      if (r.done) break;
+      queue.push(r.value as object);
+    }
+    queue.end();
+  })().catch(fail);
+  return queue;
 }
